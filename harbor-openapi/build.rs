@@ -30,8 +30,8 @@ fn main() {
     let tokens = generator
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor rejected {}: {e}", spec_path.display()));
-    let file: syn::File = syn::parse2(tokens)
-        .unwrap_or_else(|e| panic!("progenitor produced unparsable code: {e}"));
+    let file: syn::File =
+        syn::parse2(tokens).unwrap_or_else(|e| panic!("progenitor produced unparsable code: {e}"));
     let code = prettyplease::unparse(&file);
 
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("codegen.rs");
