@@ -41,7 +41,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// assert!(hooks.middleware().is_some());
 /// ```
 pub trait Middleware: fmt::Debug + Send + Sync + 'static {
-    /// Sends `request` (made by the operation `operation_id`) and returns
+    /// Sends `request`, made by the operation `operation_id` (the generated
+    /// method's name, such as `list_users`), and returns
     /// Harbor's response or the transport error that ended the exchange.
     fn execute<'a>(
         &'a self,
