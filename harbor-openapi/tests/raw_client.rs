@@ -55,7 +55,10 @@ async fn listing_projects_sends_the_query_and_decodes_the_page() {
     mock.assert_async().await;
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(
-        response.headers().get("x-total-count").map(|v| v.as_bytes()),
+        response
+            .headers()
+            .get("x-total-count")
+            .map(|v| v.as_bytes()),
         Some(&b"51"[..])
     );
     let projects = response.into_inner();
@@ -80,7 +83,8 @@ async fn every_request_carries_a_fresh_request_id() {
                         .and_then(|v| v.to_str().ok())
                         .is_some_and(is_uuid)
                 });
-            then.status(200).json_body(json!({ "user_id": 3, "username": "alice" }));
+            then.status(200)
+                .json_body(json!({ "user_id": 3, "username": "alice" }));
         })
         .await;
 
@@ -172,7 +176,9 @@ async fn harbor_errors_decode_into_the_envelope_with_their_status() {
             when.method(GET).path("/api/v2.0/users/42");
             then.status(404)
                 .header("content-type", "application/json; charset=utf-8")
-                .body("{\"errors\":[{\"code\":\"NOT_FOUND\",\"message\":\"user 42 not found\"}]}\n");
+                .body(
+                    "{\"errors\":[{\"code\":\"NOT_FOUND\",\"message\":\"user 42 not found\"}]}\n",
+                );
         })
         .await;
 
