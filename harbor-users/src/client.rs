@@ -323,7 +323,15 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header (default `harbor-users/<version>`).
+    /// The `User-Agent` header (default `harbor-users/<version>`), so that
+    /// Harbor's access log tells your tool apart.
+    ///
+    /// ```
+    /// let client = harbor_users::HarborClient::builder("https://harbor.example.com")
+    ///     .user_agent("nightly-cleanup/2.1")
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
@@ -349,6 +357,14 @@ impl ClientBuilder {
     /// intercept the connection can read the credentials. Prefer
     /// [`add_ca_certificate_pem`](Self::add_ca_certificate_pem). A warning is
     /// logged when a client is built with this.
+    ///
+    /// ```
+    /// // For a throwaway test server only.
+    /// let client = harbor_users::HarborClient::builder("https://localhost:8443")
+    ///     .danger_accept_invalid_certs(true)
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.accept_invalid_certs = accept;
         self
@@ -360,6 +376,21 @@ impl ClientBuilder {
     /// Refused by default because anyone on the network path can read a
     /// Basic password from plain HTTP. Loopback addresses and `localhost`
     /// are always allowed, as is anonymous access.
+    ///
+    /// ```
+    /// use harbor_users::HarborClient;
+    ///
+    /// let refused = HarborClient::builder("http://harbor.example.com")
+    ///     .basic_auth("admin", "Harbor12345")
+    ///     .build();
+    /// assert!(refused.is_err_and(|e| e.to_string().contains("plain http://")));
+    ///
+    /// let allowed = HarborClient::builder("http://harbor.example.com")
+    ///     .basic_auth("admin", "Harbor12345")
+    ///     .allow_insecure_http(true)
+    ///     .build();
+    /// assert!(allowed.is_ok());
+    /// ```
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
@@ -375,6 +406,13 @@ impl ClientBuilder {
     /// (default 16 MiB); a larger one gives [`Error::BodyTooLarge`].
     /// Applies to this crate's operations, not to [`HarborClient::raw`],
     /// whose responses the generated code reads.
+    ///
+    /// ```
+    /// let client = harbor_users::HarborClient::builder("https://harbor.example.com")
+    ///     .max_body_size(64 * 1024 * 1024)
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
     pub fn max_body_size(mut self, bytes: usize) -> Self {
         self.max_body_size = bytes;
         self
@@ -392,6 +430,20 @@ impl ClientBuilder {
     /// [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs)
     /// as well is an error, since they could not take effect. Credentials,
     /// user agent, retries, request ids and tracing still come from here.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// harbor_users::harbor_openapi::install_crypto_provider();
+    /// let http = reqwest::Client::builder()
+    ///     .timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// let client = harbor_users::HarborClient::builder("https://harbor.example.com")
+    ///     .http_client(http)
+    ///     .basic_auth("admin", "Harbor12345")
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self

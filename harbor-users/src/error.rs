@@ -245,6 +245,15 @@ impl Error {
     /// Useful where one status has several meanings: a 403 is
     /// [`ErrorCode::Denied`] when Harbor is in read-only mode and
     /// [`ErrorCode::Forbidden`] when the caller lacks a permission.
+    ///
+    /// ```
+    /// use harbor_users::{Error, ErrorCode};
+    ///
+    /// fn should_wait_for_maintenance(error: &Error) -> bool {
+    ///     error.is_forbidden() && error.has_code(&ErrorCode::Denied)
+    /// }
+    /// # assert!(!should_wait_for_maintenance(&Error::invalid_input("x", "y")));
+    /// ```
     pub fn has_code(&self, code: &ErrorCode) -> bool {
         self.harbor_errors()
             .iter()
@@ -283,6 +292,19 @@ impl Error {
 
 /// What a failed request was: method, full path, request id and how many
 /// times it was sent.
+///
+/// ```
+/// fn log_failure(error: &harbor_users::Error) {
+///     if let Some(request) = error.request() {
+///         eprintln!(
+///             "{request} failed after {} attempt(s); Harbor logged it as {:?}",
+///             request.attempts(),
+///             request.request_id(),
+///         );
+///     }
+/// }
+/// # log_failure(&harbor_users::Error::invalid_input("x", "y"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestInfo {
     method: Method,

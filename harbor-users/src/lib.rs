@@ -59,5 +59,8 @@ pub use retry::RetryPolicy;
 /// ([`harbor_openapi::types::UserResp`], …), re-exported so that callers
 /// need no dependency of their own.
 pub use harbor_openapi;
+/// The HTTP client crate, for [`ClientBuilder::http_client`]: a
+/// `reqwest::Client` from another version of it would not be accepted.
+pub use reqwest;
 /// The URL type of [`HarborClient::base_url`].
 pub use url::Url;

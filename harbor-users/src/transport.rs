@@ -165,7 +165,12 @@ impl Pipeline {
         let path = request.url().path().to_owned();
         let host = request.url().host_str().unwrap_or_default().to_owned();
         let request_id = header_text(request.headers(), &REQUEST_ID).unwrap_or_default();
-        let started = Instant::now();
+        let call = CallContext {
+            operation,
+            method: &method,
+            path: &path,
+            started: Instant::now(),
+        };
 
         let mut request = request;
         let mut attempts = 0;
@@ -174,7 +179,6 @@ impl Pipeline {
             // Bodies here are always in memory, so the copy only fails for a
             // streaming body, which then is sent once.
             let mut spare = request.try_clone();
-
             let span = tracing::info_span!(
                 "harbor.http",
                 otel.name = operation,
@@ -191,45 +195,23 @@ impl Pipeline {
                 duration_ms = Empty,
             );
             let attempt_started = Instant::now();
-            let outcome = async {
-                let outcome = match http.execute(request).await {
-                    Ok(response) => Attempt::Answered(response.status(), response),
-                    Err(error) => Attempt::Failed(error),
-                };
-                record_outcome(&outcome);
-                outcome
-            }
-            .instrument(span.clone())
-            .await;
 
-            let failure = match &outcome {
-                Attempt::Answered(status, _) if status.is_success() => None,
-                Attempt::Answered(status, response) => Some(Failure::Status {
-                    status: *status,
-                    retry_after: response
-                        .headers()
-                        .get(header::RETRY_AFTER)
-                        .and_then(|value| retry::parse_retry_after(value, SystemTime::now())),
-                }),
-                Attempt::Failed(error) => Some(Failure::of(error)),
-            };
-            if let Some(failure) = failure {
-                let next = self.next_attempt(&method, &failure, attempts, started, &mut spare);
-                if let Some((pause, copy)) = next {
-                    span.record("duration_ms", elapsed_ms(attempt_started));
-                    log_retry(operation, &method, &path, attempts, &failure, pause);
-                    drop(outcome);
-                    tokio::time::sleep(pause).await;
-                    request = copy;
-                    continue;
-                }
+            let outcome = send(http, request).instrument(span.clone()).await;
+            let retry = outcome
+                .failure()
+                .and_then(|failure| self.next_attempt(&call, &failure, attempts, &mut spare));
+            if let Some((pause, copy)) = retry {
+                span.record("duration_ms", elapsed_ms(attempt_started));
+                drop((outcome, span));
+                tokio::time::sleep(pause).await;
+                request = copy;
+                continue;
             }
 
             let response = match outcome {
                 Attempt::Answered(_, response) => response,
                 Attempt::Failed(source) => {
                     span.record("duration_ms", elapsed_ms(attempt_started));
-                    log_give_up(operation, &method, &path, attempts, &source);
                     return Err(Failed::Transport { source, attempts });
                 }
             };
@@ -241,49 +223,77 @@ impl Pipeline {
                 Err(ReadError::Transport(source)) => source,
             };
 
+            // The body broke off: judged like a failure to send.
             span.record("error.type", error_type(&source));
             span.record("otel.status_code", "ERROR");
             let failure = Failure::of(&source);
-            match self.next_attempt(&method, &failure, attempts, started, &mut spare) {
-                Some((pause, copy)) => {
-                    log_retry(operation, &method, &path, attempts, &failure, pause);
-                    tokio::time::sleep(pause).await;
-                    request = copy;
-                }
-                None => {
-                    log_give_up(operation, &method, &path, attempts, &source);
-                    return Err(Failed::Transport { source, attempts });
-                }
-            }
+            let Some((pause, copy)) = self.next_attempt(&call, &failure, attempts, &mut spare)
+            else {
+                return Err(Failed::Transport { source, attempts });
+            };
+            drop(span);
+            tokio::time::sleep(pause).await;
+            request = copy;
         }
     }
 
     /// The pause before the next attempt and the request to send then, or
-    /// `None` to stop. Takes the spare copy only when retrying.
+    /// `None` to stop; logs either way. Takes the spare copy only when
+    /// retrying.
     fn next_attempt(
         &self,
-        method: &Method,
+        call: &CallContext<'_>,
         failure: &Failure,
         attempts: u32,
-        started: Instant,
         spare: &mut Option<Request>,
     ) -> Option<(Duration, Request)> {
         spare.as_ref()?;
+        let elapsed = call.started.elapsed();
         let decision = self
             .retry
-            .decide(method, failure, attempts, started.elapsed(), |ceiling| {
+            .decide(call.method, failure, attempts, elapsed, |ceiling| {
                 retry::full_jitter(ceiling, &mut rand::rng())
             });
         match decision {
-            Decision::Retry(pause) => spare.take().map(|request| (pause, request)),
+            Decision::Retry(pause) => {
+                tracing::warn!(
+                    operation = call.operation,
+                    http.request.method = %call.method,
+                    url.path = call.path,
+                    attempt = attempts,
+                    reason = %failure,
+                    pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
+                    "Harbor request failed; retrying",
+                );
+                spare.take().map(|request| (pause, request))
+            }
             Decision::Stop(reason) => {
-                if attempts > 1 || matches!(reason, retry::Stop::RetryAfterTooLong(_)) {
-                    tracing::debug!(attempts, %failure, %reason, "not retrying");
+                // A first failure that is simply not retryable (a 404, a
+                // POST) is the caller's business, not a warning.
+                let retried = attempts > 1 || matches!(reason, retry::Stop::RetryAfterTooLong(_));
+                if retried {
+                    tracing::warn!(
+                        operation = call.operation,
+                        http.request.method = %call.method,
+                        url.path = call.path,
+                        attempts,
+                        reason = %failure,
+                        stopped_because = %reason,
+                        "Harbor request failed; giving up",
+                    );
                 }
                 None
             }
         }
     }
+}
+
+/// The call an attempt belongs to, for retry decisions and logs.
+struct CallContext<'a> {
+    operation: &'static str,
+    method: &'a Method,
+    path: &'a str,
+    started: Instant,
 }
 
 impl harbor_openapi::Middleware for Pipeline {
@@ -306,9 +316,37 @@ impl harbor_openapi::Middleware for Pipeline {
     }
 }
 
+/// How one attempt ended, before its body is read.
 enum Attempt {
     Answered(StatusCode, Response),
     Failed(reqwest::Error),
+}
+
+impl Attempt {
+    /// `None` for a success; otherwise what the retry policy judges.
+    fn failure(&self) -> Option<Failure> {
+        match self {
+            Self::Answered(status, _) if status.is_success() => None,
+            Self::Answered(status, response) => Some(Failure::Status {
+                status: *status,
+                retry_after: response
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|value| retry::parse_retry_after(value, SystemTime::now())),
+            }),
+            Self::Failed(error) => Some(Failure::of(error)),
+        }
+    }
+}
+
+/// Sends one attempt and records its outcome on the current span.
+async fn send(http: &reqwest::Client, request: Request) -> Attempt {
+    let attempt = match http.execute(request).await {
+        Ok(response) => Attempt::Answered(response.status(), response),
+        Err(error) => Attempt::Failed(error),
+    };
+    record_outcome(&attempt);
+    attempt
 }
 
 fn record_outcome(attempt: &Attempt) {
@@ -337,44 +375,6 @@ fn error_type(error: &reqwest::Error) -> &'static str {
         Failure::Connect => "connect",
         Failure::ConnectionLost => "connection_lost",
         Failure::Status { .. } | Failure::Other => "request",
-    }
-}
-
-fn log_retry(
-    operation: &str,
-    method: &Method,
-    path: &str,
-    attempts: u32,
-    failure: &Failure,
-    pause: Duration,
-) {
-    tracing::warn!(
-        operation,
-        http.request.method = %method,
-        url.path = path,
-        attempt = attempts,
-        reason = %failure,
-        pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
-        "Harbor request failed; retrying",
-    );
-}
-
-fn log_give_up(
-    operation: &str,
-    method: &Method,
-    path: &str,
-    attempts: u32,
-    error: &reqwest::Error,
-) {
-    if attempts > 1 {
-        tracing::warn!(
-            operation,
-            http.request.method = %method,
-            url.path = path,
-            attempts,
-            reason = error_type(error),
-            "Harbor request failed; giving up",
-        );
     }
 }
 
@@ -1243,6 +1243,46 @@ mod tests {
                     .is_some_and(|e| std::error::Error::source(e).is_some())
             );
             assert!(!error.is_some_and(|e| e.is_timeout()));
+            Ok(())
+        }
+
+        #[tokio::test]
+        async fn a_body_cut_off_mid_read_is_retried_for_a_get() -> Result<(), Error> {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+            // The first connection promises 100 bytes and hangs up after 9;
+            // the second answers in full.
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|error| Error::invalid_input("test listener", error.to_string()))?;
+            let port = listener
+                .local_addr()
+                .map_err(|error| Error::invalid_input("test listener", error.to_string()))?
+                .port();
+            tokio::spawn(async move {
+                let answers = [
+                    "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"user_i",
+                    "HTTP/1.1 200 OK\r\ncontent-length: 13\r\nconnection: close\r\n\r\n{\"user_id\":3}",
+                ];
+                for answer in answers {
+                    let Ok((mut socket, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let mut buffer = [0_u8; 4096];
+                    let _ = socket.read(&mut buffer).await;
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                }
+            });
+
+            let client = HarborClient::builder(format!("http://127.0.0.1:{port}"))
+                .retry_policy(quick_retries())
+                .build()?;
+            let reply = client.execute(Call::get("get_user", "/users/3")).await?;
+
+            let user: UserResp = reply.json("a UserResp")?;
+            assert_eq!(user.user_id, Some(3));
+            assert_eq!(reply.request.attempts(), 2);
             Ok(())
         }
 
