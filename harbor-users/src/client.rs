@@ -89,6 +89,10 @@ impl HarborClient {
     /// one: same credentials, retries, timeouts, TLS, tracing and request
     /// ids. Use it for any Harbor endpoint this crate does not wrap.
     ///
+    /// Its calls return the generated client's own error type,
+    /// [`harbor_openapi::Error`], not this crate's [`Error`], and read
+    /// response bodies without the [`ClientBuilder::max_body_size`] cap.
+    ///
     /// ```no_run
     /// # async fn demo(client: harbor_users::HarborClient) -> Result<(), Box<dyn std::error::Error>> {
     /// let health = client.raw().get_health().send().await?.into_inner();
@@ -98,6 +102,20 @@ impl HarborClient {
     /// ```
     pub fn raw(&self) -> &harbor_openapi::Client {
         &self.inner.raw
+    }
+
+    /// The username the client authenticates as, or `None` when
+    /// anonymous.
+    ///
+    /// ```
+    /// let client = harbor_users::HarborClient::builder("https://harbor.example.com")
+    ///     .basic_auth("robot$ci", "s3cr3t")
+    ///     .build()?;
+    /// assert_eq!(client.username(), Some("robot$ci"));
+    /// # Ok::<(), harbor_users::Error>(())
+    /// ```
+    pub fn username(&self) -> Option<&str> {
+        self.inner.username.as_deref()
     }
 
     /// The API base every path is relative to, such as

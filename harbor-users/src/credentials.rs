@@ -11,7 +11,8 @@ use crate::Error;
 ///
 /// Its [`Debug`] and [`Display`](fmt::Display) forms never show the value,
 /// so a `Secret` can sit in structs that are logged or printed. The value is
-/// only reachable through [`expose`](Self::expose).
+/// only reachable through [`expose`](Self::expose). It is not wiped from
+/// memory when dropped.
 ///
 /// ```
 /// use harbor_users::Secret;

@@ -56,7 +56,7 @@ use crate::{
 };
 
 /// How much of an error body is kept in [`Error::Status`].
-pub(crate) const ERROR_SNIPPET_LIMIT: usize = 1024;
+const ERROR_SNIPPET_LIMIT: usize = 1024;
 
 /// How much of a success body is quoted in [`Error::Decode`].
 const DECODE_SNIPPET_LIMIT: usize = 512;
