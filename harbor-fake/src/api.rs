@@ -793,10 +793,10 @@ impl Call<'_> {
             oidc: false,
             oidc_secret: None,
         };
-        let inserted = self
-            .state
-            .write_store()
-            .insert(user, password.into(), store::now());
+        let inserted =
+            self.state
+                .write_store()
+                .insert(user, password.into(), store::now(), &mut rand::rng());
         let id = inserted.map_err(|InsertError::Duplicate { username, email }| {
             ApiError::conflict(format!("user {username} or email {email} already exists"))
         })?;

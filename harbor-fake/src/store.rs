@@ -4,14 +4,15 @@
 //! index kept in byte order for Harbor's default sort and an email index for uniqueness.
 //! Both indexes cover every row, deleted ones included, because PostgreSQL's unique
 //! constraints do too; deleted rows are renamed `name#id`, which frees the original names.
-//! Listing without filters in username order walks the index instead of sorting, which is
-//! what keeps paging through 100,000 users fast.
+//! Listing without filters in username order slices a cached array of the live users in
+//! username order (rebuilt after the next change), so any page is found without walking or
+//! sorting, which is what keeps paging through 100,000 users fast.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use rand::Rng;
-use rand::distr::Alphanumeric;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use time::OffsetDateTime;
 
 use crate::error::ApiError;
@@ -79,13 +80,19 @@ pub(crate) fn now() -> OffsetDateTime {
 
 /// A 9-character `[A-Za-z0-9]` secret that passes Harbor's strength rule.
 pub(crate) fn generate_cli_secret() -> String {
-    let mut rng = rand::rng();
+    generate_cli_secret_with(&mut rand::rng())
+}
+
+fn generate_cli_secret_with(rng: &mut impl Rng) -> String {
+    const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     loop {
-        let secret: String = (&mut rng)
-            .sample_iter(Alphanumeric)
-            .take(9)
-            .map(char::from)
-            .collect();
+        // 62^9 < 2^64, so one random word gives all nine characters.
+        let mut bits: u64 = rng.random();
+        let mut secret = String::with_capacity(9);
+        for _ in 0..9 {
+            secret.push(char::from(ALPHABET[(bits % 62) as usize]));
+            bits /= 62;
+        }
         if crate::validate::is_strong_secret(&secret) {
             return secret;
         }
@@ -101,6 +108,8 @@ pub(crate) struct Store {
     next_id: i64,
     /// Live users other than the admin: Harbor's unfiltered count.
     live_without_admin: usize,
+    /// Ids of live users other than the admin, in username order; reset by every change.
+    username_order: OnceLock<Vec<i64>>,
     pub(crate) robots: Vec<Robot>,
     pub(crate) projects: Vec<Project>,
 }
@@ -115,6 +124,7 @@ impl Store {
             by_email: HashMap::new(),
             next_id: 1,
             live_without_admin: 0,
+            username_order: OnceLock::new(),
             robots: Vec::new(),
             projects: Vec::new(),
         };
@@ -133,7 +143,7 @@ impl Store {
         for user in [admin, anonymous] {
             let password: Arc<str> = Arc::from(user.password.as_str());
             // The two seed rows cannot collide.
-            let _ = store.insert(user, password, created);
+            let _ = store.insert(user, password, created, &mut rand::rng());
         }
         store.delete_row(2);
         store
@@ -144,6 +154,7 @@ impl Store {
         user: NewUser,
         password: Arc<str>,
         created: OffsetDateTime,
+        rng: &mut impl Rng,
     ) -> Result<i64, InsertError> {
         let email_taken = !user.email.is_empty() && self.by_email.contains_key(&user.email);
         if email_taken || self.by_username.contains_key(&user.username) {
@@ -157,7 +168,9 @@ impl Store {
         let oidc = user.oidc.then(|| OidcRecord {
             id,
             subiss: format!("{}https://oidc.harbor-fake.test", user.username),
-            secret: user.oidc_secret.unwrap_or_else(generate_cli_secret),
+            secret: user
+                .oidc_secret
+                .unwrap_or_else(|| generate_cli_secret_with(rng)),
             creation_time: created,
             update_time: created,
         });
@@ -168,6 +181,7 @@ impl Store {
         if id != 1 {
             self.live_without_admin += 1;
         }
+        self.username_order = OnceLock::new();
         self.users.insert(
             id,
             UserRecord {
@@ -194,15 +208,20 @@ impl Store {
         users: impl IntoIterator<Item = NewUser>,
     ) -> Result<Vec<UserId>, InsertError> {
         let created = now();
+        let mut rng = StdRng::from_rng(&mut rand::rng());
         let mut shared_passwords: HashMap<String, Arc<str>> = HashMap::new();
         let mut ids = Vec::new();
         for user in users {
             // Seeded users mostly share a password, so they share its allocation too.
-            let password = shared_passwords
-                .entry(user.password.clone())
-                .or_insert_with(|| Arc::from(user.password.as_str()))
-                .clone();
-            ids.push(UserId(self.insert(user, password, created)?));
+            let password = match shared_passwords.get(&user.password) {
+                Some(password) => password.clone(),
+                None => {
+                    let password: Arc<str> = Arc::from(user.password.as_str());
+                    shared_passwords.insert(user.password.clone(), password.clone());
+                    password
+                }
+            };
+            ids.push(UserId(self.insert(user, password, created, &mut rng)?));
         }
         Ok(ids)
     }
@@ -240,6 +259,17 @@ impl Store {
         self.live_without_admin
     }
 
+    /// Ids of live users other than the admin, sorted by username bytes.
+    fn username_order(&self) -> &[i64] {
+        self.username_order.get_or_init(|| {
+            self.by_username
+                .values()
+                .filter(|id| **id != 1 && self.live(**id).is_some())
+                .copied()
+                .collect()
+        })
+    }
+
     /// Soft delete: the row stays, renamed `name#id` so that its names can be reused.
     pub(crate) fn delete_row(&mut self, id: i64) -> bool {
         let Some(user) = self.users.get_mut(&id) else {
@@ -260,6 +290,7 @@ impl Store {
         if id != 1 {
             self.live_without_admin -= 1;
         }
+        self.username_order = OnceLock::new();
         for project in &mut self.projects {
             project.members.retain(|(member, _)| member.0 != id);
         }
@@ -317,18 +348,21 @@ impl Store {
         let (offset, limit) = window(page, page_size)?;
 
         let by_username_only = sorts.len() == 1 && sorts[0].field == query::Field::Username;
-        if by_username_only && filters.iter().all(Filter::is_admin_exclusion) {
-            let admin_excluded = !filters.is_empty();
-            let ids: Box<dyn Iterator<Item = &i64>> = if sorts[0].descending {
-                Box::new(self.by_username.values().rev())
+        if by_username_only && filters.len() == 1 && filters[0].is_admin_exclusion() {
+            let order = self.username_order();
+            let start = offset.min(order.len());
+            let end = start.saturating_add(limit).min(order.len());
+            let ids: Vec<&i64> = if sorts[0].descending {
+                order[order.len() - end..order.len() - start]
+                    .iter()
+                    .rev()
+                    .collect()
             } else {
-                Box::new(self.by_username.values())
+                order[start..end].iter().collect()
             };
             return Ok(ids
-                .filter_map(|id| self.live(*id))
-                .filter(|user| !(admin_excluded && user.id == 1))
-                .skip(offset)
-                .take(limit)
+                .into_iter()
+                .filter_map(|id| self.users.get(id))
                 .collect());
         }
 

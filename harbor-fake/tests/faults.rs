@@ -1,0 +1,203 @@
+//! Injected faults and request counters.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{get, start, start_with};
+use harbor_fake::{FakeHarbor, FaultKind, Faults};
+
+#[tokio::test]
+async fn latency_delays_every_users_request() {
+    let fake = start_with(
+        FakeHarbor::builder().faults(Faults::none().latency(Duration::from_millis(120))),
+    )
+    .await;
+    let started = Instant::now();
+    let reply = get("/api/v2.0/users/current")
+        .admin(&fake)
+        .send(&fake)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(120));
+}
+
+#[tokio::test]
+async fn faults_apply_only_under_the_users_api() {
+    let fake = start().await;
+    fake.script_faults(FaultKind::ServiceUnavailable, 1);
+    let elsewhere = get("/api/v2.0/projects").send(&fake).await;
+    assert_eq!(elsewhere.status, 404);
+    let users = get("/api/v2.0/users").admin(&fake).send(&fake).await;
+    assert_eq!(users.status, 503);
+}
+
+#[tokio::test]
+async fn scripted_faults_hit_the_next_requests_in_order() {
+    let fake = start().await;
+    fake.script_faults(FaultKind::ServiceUnavailable, 2);
+    fake.script_faults(FaultKind::BadGateway, 1);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(get("/api/v2.0/users").admin(&fake).send(&fake).await.status);
+    }
+    assert_eq!(statuses, [503, 503, 502, 200]);
+    let stats = fake.stats();
+    assert_eq!(stats.faults_of(FaultKind::ServiceUnavailable), 2);
+    assert_eq!(stats.faults_of(FaultKind::BadGateway), 1);
+}
+
+#[tokio::test]
+async fn too_many_requests_carries_retry_after() {
+    let fake = start().await;
+    fake.set_faults(Faults::none().retry_after(Duration::from_secs(7)));
+    fake.script_faults(FaultKind::TooManyRequests, 1);
+    let reply = get("/api/v2.0/users").admin(&fake).send(&fake).await;
+    reply.assert_error(429, "TOO_MANY_REQUEST", "too many requests");
+    assert_eq!(reply.header("retry-after"), Some("7"));
+}
+
+#[tokio::test]
+async fn injected_500_has_harbors_unknown_body() {
+    let fake = start().await;
+    fake.script_faults(FaultKind::InternalServerError, 1);
+    get("/api/v2.0/users")
+        .admin(&fake)
+        .send(&fake)
+        .await
+        .assert_error(500, "UNKNOWN", "internal server error");
+}
+
+#[tokio::test]
+async fn gateway_errors_come_as_proxy_html() {
+    let fake = start().await;
+    for (kind, status) in [
+        (FaultKind::BadGateway, 502),
+        (FaultKind::ServiceUnavailable, 503),
+        (FaultKind::GatewayTimeout, 504),
+    ] {
+        fake.script_faults(kind, 1);
+        let reply = get("/api/v2.0/users").admin(&fake).send(&fake).await;
+        assert_eq!(reply.status, status);
+        assert_eq!(reply.header("content-type"), Some("text/html"));
+        assert!(
+            reply.body.contains(&format!("<h1>{status} ")),
+            "{}",
+            reply.body
+        );
+        assert!(reply.header("x-request-id").is_some());
+    }
+}
+
+#[tokio::test]
+async fn connection_reset_is_a_transport_error() {
+    let fake = start().await;
+    fake.script_faults(FaultKind::ConnectionReset, 1);
+    let result = common::client()
+        .get(format!("{}/api/v2.0/users", fake.url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .send()
+        .await;
+    let error = result.expect_err("no response arrives");
+    assert!(!error.is_status(), "{error:?}");
+    let after = get("/api/v2.0/users").admin(&fake).send(&fake).await;
+    assert_eq!(after.status, 200, "the next request is served");
+}
+
+#[tokio::test]
+async fn truncated_body_fails_while_reading() {
+    let fake = start_with(FakeHarbor::builder().users(20)).await;
+    fake.script_faults(FaultKind::TruncatedBody, 1);
+    let response = common::client()
+        .get(format!("{}/api/v2.0/users", fake.url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .send()
+        .await
+        .expect("the headers arrive");
+    assert_eq!(response.status().as_u16(), 200);
+    let announced = response.content_length().expect("a Content-Length");
+    assert!(announced > 100);
+    let body = response.bytes().await;
+    assert!(body.is_err(), "the body is cut short");
+}
+
+#[tokio::test]
+async fn a_stalled_request_times_out_on_the_client() {
+    let fake = start().await;
+    fake.set_faults(Faults::none().stall_for(Duration::from_secs(30)));
+    fake.script_faults(FaultKind::Stall, 1);
+    let started = Instant::now();
+    let result = common::client()
+        .get(format!("{}/api/v2.0/users", fake.url()))
+        .timeout(Duration::from_millis(200))
+        .send()
+        .await;
+    let error = result.expect_err("the client gives up");
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_short_stall_answers_late() {
+    let fake = start().await;
+    fake.set_faults(Faults::none().stall_for(Duration::from_millis(150)));
+    fake.script_faults(FaultKind::Stall, 1);
+    let started = Instant::now();
+    let reply = get("/api/v2.0/users").admin(&fake).send(&fake).await;
+    assert_eq!(reply.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(150));
+}
+
+async fn statuses_for_seed(seed: u64) -> Vec<u16> {
+    let faults = Faults::none()
+        .rate(FaultKind::ServiceUnavailable, 0.3)
+        .rate(FaultKind::TooManyRequests, 0.2)
+        .seed(seed);
+    let fake = start_with(FakeHarbor::builder().faults(faults)).await;
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        statuses.push(get("/api/v2.0/users").admin(&fake).send(&fake).await.status);
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn probabilistic_faults_are_deterministic_under_a_seed() {
+    let first = statuses_for_seed(11).await;
+    assert_eq!(first, statuses_for_seed(11).await);
+    assert!(first.contains(&503) && first.contains(&429) && first.contains(&200));
+    assert_ne!(first, statuses_for_seed(12).await);
+}
+
+#[tokio::test]
+async fn faults_can_be_cleared_at_runtime() {
+    let fake = start_with(
+        FakeHarbor::builder().faults(Faults::none().rate(FaultKind::GatewayTimeout, 1.0)),
+    )
+    .await;
+    assert_eq!(
+        get("/api/v2.0/users").admin(&fake).send(&fake).await.status,
+        504
+    );
+    fake.clear_faults();
+    assert_eq!(
+        get("/api/v2.0/users").admin(&fake).send(&fake).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn requests_are_counted_per_operation() {
+    let fake = start().await;
+    get("/api/v2.0/users").admin(&fake).send(&fake).await;
+    get("/api/v2.0/users").admin(&fake).send(&fake).await;
+    get("/api/v2.0/users/1").admin(&fake).send(&fake).await;
+    get("/api/v2.0/elsewhere").send(&fake).await;
+    let stats = fake.stats();
+    assert_eq!(stats.requests, 4);
+    assert_eq!(stats.operation("GET /api/v2.0/users"), 2);
+    assert_eq!(stats.operation("GET /api/v2.0/users/{user_id}"), 1);
+    assert_eq!(stats.operation("GET <unrouted>"), 1);
+    fake.reset_stats();
+    assert_eq!(fake.stats().requests, 0);
+}
