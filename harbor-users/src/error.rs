@@ -672,6 +672,12 @@ mod tests {
     }
 
     #[test]
+    fn errors_can_cross_threads_and_join_anyhow_style_chains() {
+        fn boxable<E: std::error::Error + Send + Sync + 'static>() {}
+        boxable::<Error>();
+    }
+
+    #[test]
     fn the_error_type_stays_small_enough_to_return_cheaply() {
         // Clippy's `result_large_err` starts at 128 bytes; details that would
         // grow the type go behind the boxed `RequestInfo`.

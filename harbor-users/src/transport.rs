@@ -914,6 +914,18 @@ mod tests {
                 .build()
         }
 
+        #[test]
+        fn the_client_and_its_calls_can_move_between_tasks() -> Result<(), Error> {
+            fn sendable<T: Send + 'static>(_: &T) {}
+            fn shareable<T: Send + Sync + Clone + 'static>(_: &T) {}
+
+            let client = HarborClient::builder("https://harbor.example.com").build()?;
+            shareable(&client);
+            let owned = client.clone();
+            sendable(&async move { owned.execute(Call::get("get_user", "/users/1")).await });
+            Ok(())
+        }
+
         #[tokio::test]
         async fn a_success_gives_body_headers_and_the_echoed_request_id() -> Result<(), Error> {
             let server = MockServer::start_async().await;
