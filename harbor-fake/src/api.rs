@@ -169,10 +169,10 @@ fn new_session_cookie() -> HeaderValue {
 async fn handle(state: &HarborState, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let raw_query = parts.uri.query().unwrap_or("");
-    if !raw_query.is_empty() {
-        if let Err(message) = crate::goquery::parse_query_strict(raw_query) {
-            return ApiError::bad_request(message).into_response();
-        }
+    if !raw_query.is_empty()
+        && let Err(message) = crate::goquery::parse_query_strict(raw_query)
+    {
+        return ApiError::bad_request(message).into_response();
     }
 
     let settings = state.settings();
@@ -233,10 +233,10 @@ async fn answer(
     let bytes = axum::body::to_bytes(body, BODY_LIMIT)
         .await
         .map_err(|_| ApiError::payload_too_large("request body is too large"))?;
-    if !bytes.is_empty() {
-        if let Err(problem) = check_content_type(&parts.headers) {
-            return Err(ApiError::unprocessable(&[problem]));
-        }
+    if !bytes.is_empty()
+        && let Err(problem) = check_content_type(&parts.headers)
+    {
+        return Err(ApiError::unprocessable(&[problem]));
     }
     let raw_query = parts.uri.query().unwrap_or("");
     let operation = bind(route, raw_query, &bytes)?;
@@ -528,10 +528,10 @@ fn bind(route: Route, raw_query: &str, body: &[u8]) -> Result<Operation, ApiErro
         },
         Route::CreateUser => {
             let request = binder.body("userReq", &wire::USER_CREATION_REQ);
-            if binder.problems.is_empty() {
-                if let Some(problem) = creation_request_limits(&request) {
-                    binder.problems.push(problem);
-                }
+            if binder.problems.is_empty()
+                && let Some(problem) = creation_request_limits(&request)
+            {
+                binder.problems.push(problem);
             }
             Operation::CreateUser(request)
         }

@@ -167,16 +167,16 @@ pub(crate) fn authenticate(
         return anonymous;
     };
 
-    if principal.starts_with(&settings.robot_prefix) {
-        if let Some(robot) = find_robot(&store.robots, &principal, &password) {
-            return Authentication {
-                caller: Caller::Robot {
-                    name: robot.name.clone(),
-                    permissions: robot.permissions.clone(),
-                },
-                penalty: Duration::ZERO,
-            };
-        }
+    if principal.starts_with(&settings.robot_prefix)
+        && let Some(robot) = find_robot(&store.robots, &principal, &password)
+    {
+        return Authentication {
+            caller: Caller::Robot {
+                name: robot.name.clone(),
+                permissions: robot.permissions.clone(),
+            },
+            penalty: Duration::ZERO,
+        };
     }
 
     if locks.is_locked(&principal) {

@@ -135,11 +135,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let (Some(path), Some(pem)) = (&args.ca_out, fake.ca_pem()) {
-        if let Err(error) = std::fs::write(path, pem) {
-            eprintln!("harbor-fake: cannot write {}: {error}", path.display());
-            return ExitCode::FAILURE;
-        }
+    if let (Some(path), Some(pem)) = (&args.ca_out, fake.ca_pem())
+        && let Err(error) = std::fs::write(path, pem)
+    {
+        eprintln!("harbor-fake: cannot write {}: {error}", path.display());
+        return ExitCode::FAILURE;
     }
 
     println!("harbor-fake listening on {}", fake.url());

@@ -179,10 +179,10 @@ impl http_body::Body for TruncatedBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        if let Some(part) = self.part.take() {
-            if !part.is_empty() {
-                return Poll::Ready(Some(Ok(Frame::data(part))));
-            }
+        if let Some(part) = self.part.take()
+            && !part.is_empty()
+        {
+            return Poll::Ready(Some(Ok(Frame::data(part))));
         }
         match self.pause.as_mut().poll(cx) {
             Poll::Pending => Poll::Pending,

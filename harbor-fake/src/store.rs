@@ -299,10 +299,10 @@ impl Store {
 
     /// Changes an email, keeping the index in step; false if another row holds it.
     pub(crate) fn set_email(&mut self, id: i64, email: &str) -> bool {
-        if let Some(owner) = self.by_email.get(email) {
-            if *owner != id {
-                return false;
-            }
+        if let Some(owner) = self.by_email.get(email)
+            && *owner != id
+        {
+            return false;
         }
         if let Some(user) = self.users.get_mut(&id) {
             self.by_email.remove(&user.email);
