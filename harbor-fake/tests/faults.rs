@@ -154,9 +154,14 @@ async fn statuses_for_seed(seed: u64) -> Vec<u16> {
         .rate(FaultKind::TooManyRequests, 0.2)
         .seed(seed);
     let fake = start_with(FakeHarbor::builder().faults(faults)).await;
+    let client = common::client();
     let mut statuses = Vec::new();
     for _ in 0..40 {
-        statuses.push(get("/api/v2.0/users").admin(&fake).send(&fake).await.status);
+        let reply = get("/api/v2.0/users")
+            .admin(&fake)
+            .send_with(&client, fake.url())
+            .await;
+        statuses.push(reply.status);
     }
     statuses
 }
@@ -200,4 +205,35 @@ async fn requests_are_counted_per_operation() {
     assert_eq!(stats.operation("GET <unrouted>"), 1);
     fake.reset_stats();
     assert_eq!(fake.stats().requests, 0);
+}
+
+#[tokio::test]
+async fn embedding_with_serve_keeps_connection_faults() {
+    let state = FakeHarbor::builder().users(1).build().expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(state.clone().serve(listener, async {
+        let _ = stopped.await;
+    }));
+
+    state.script_faults(FaultKind::ConnectionReset, 1);
+    let reset = common::client()
+        .get(format!("{base}/api/v2.0/users"))
+        .send()
+        .await;
+    assert!(reset.is_err(), "the connection closes without an answer");
+    let reply = get("/api/v2.0/users")
+        .auth("admin", "Harbor12345")
+        .send_with(&common::client(), &base)
+        .await;
+    assert_eq!(reply.total(), 1);
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops after the shutdown signal")
+        .expect("the server task ends cleanly");
 }

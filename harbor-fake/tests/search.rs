@@ -152,3 +152,12 @@ async fn deleted_users_are_never_found() {
         .assert_empty(200);
     assert_eq!(search(&fake, "username=ghost").await.total(), 0);
 }
+
+#[tokio::test]
+async fn a_negative_page_size_is_a_database_error() {
+    let fake = start().await;
+    names(&fake, &["neg"]).await;
+    search(&fake, "username=neg&page_size=-1")
+        .await
+        .assert_error(500, "UNKNOWN", "internal server error");
+}
