@@ -245,3 +245,14 @@ async fn dropping_the_handle_stops_the_server() {
         .await;
     assert!(result.is_err(), "the port no longer answers");
 }
+
+#[tokio::test]
+async fn shutdown_waits_for_the_server_task_and_frees_the_port() {
+    let fake = start().await;
+    let address = fake.address();
+    tokio::time::timeout(std::time::Duration::from_secs(5), fake.shutdown())
+        .await
+        .expect("shutdown completes");
+    let connected = tokio::net::TcpStream::connect(address).await;
+    assert!(connected.is_err(), "nothing listens any more");
+}
