@@ -8,7 +8,10 @@
 use std::{env, fs, path::PathBuf};
 
 fn main() {
-    let spec_path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // Read at run time: a build script compiled for one checkout may be
+    // reused by another that shares the target directory.
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let spec_path = PathBuf::from(manifest_dir)
         .join("..")
         .join("spec")
         .join("harbor-api-v2.0.json");

@@ -1,22 +1,62 @@
 //! A client for the Users API of [Harbor](https://goharbor.io), the CNCF
-//! container registry: typed errors that say what went wrong, safe retries,
-//! `tracing` spans, and the configuration a real deployment needs
-//! (credentials, robot accounts, private CAs, timeouts).
+//! container registry: create and remove accounts, grant admin, reset
+//! passwords, look people up, audit who has which rights.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use harbor_users::{Credentials, HarborClient};
+//! use futures::TryStreamExt;
+//! use harbor_users::{Credentials, HarborClient, NewUser, query::{Field, Query}};
 //!
 //! let client = HarborClient::builder("https://harbor.example.com")
 //!     .credentials(Credentials::basic("admin", "Harbor12345"))
 //!     .build()?;
 //!
-//! // Any Harbor endpoint, through the same credentials, retries and tracing:
-//! let user = client.raw().get_user().user_id(3).send().await?.into_inner();
-//! println!("{:?}", user.username);
+//! let id = client
+//!     .create_user(&NewUser::new("alice", "alice@example.com", "Alice", "Wonder1and"))
+//!     .await?;
+//! let alice = client.get_user_by_username("alice").await?;
+//! assert_eq!(alice.id, id);
+//!
+//! let mut admins = client
+//!     .get_users()
+//!     .query(Query::new().exact(Field::SysadminFlag, true)?)
+//!     .stream();
+//! while let Some(admin) = admins.try_next().await? {
+//!     println!("{} is an administrator", admin.username);
+//! }
+//!
+//! // Any other Harbor endpoint, with the same credentials, retries and tracing:
+//! let projects = client.raw().list_projects().send().await?.into_inner();
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # The operations
+//!
+//! Every operation of Harbor's Users API is a method of [`HarborClient`],
+//! named as in the Python client `harborapi`: [`get_user`], [`get_user_by_username`]
+//! (exact match only), [`create_user`] (returns the new [`UserId`]),
+//! [`update_user`] and [`edit_user`] (read-modify-write), [`delete_user`] and
+//! [`delete_user_if_exists`], [`get_users`] and [`search_users_by_username`]
+//! (lazy streams; see [`Paging`] for `page_size`, `limit` and prefetching),
+//! [`set_user_admin`], [`set_user_password`], [`set_user_cli_secret`],
+//! [`get_current_user`] and [`get_current_user_permissions`]. Listings are
+//! filtered and ordered with the typed [`query`] language.
+//!
+//! [`get_user`]: HarborClient::get_user
+//! [`get_user_by_username`]: HarborClient::get_user_by_username
+//! [`create_user`]: HarborClient::create_user
+//! [`update_user`]: HarborClient::update_user
+//! [`edit_user`]: HarborClient::edit_user
+//! [`delete_user`]: HarborClient::delete_user
+//! [`delete_user_if_exists`]: HarborClient::delete_user_if_exists
+//! [`get_users`]: HarborClient::get_users
+//! [`search_users_by_username`]: HarborClient::search_users_by_username
+//! [`set_user_admin`]: HarborClient::set_user_admin
+//! [`set_user_password`]: HarborClient::set_user_password
+//! [`set_user_cli_secret`]: HarborClient::set_user_cli_secret
+//! [`get_current_user`]: HarborClient::get_current_user
+//! [`get_current_user_permissions`]: HarborClient::get_current_user_permissions
 //!
 //! # What every request gets
 //!
@@ -46,14 +86,22 @@ mod base_url;
 mod client;
 mod credentials;
 mod error;
+mod pagination;
 pub mod query;
 mod retry;
 mod transport;
+mod users;
 
 pub use client::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HarborClient};
 pub use credentials::{Credentials, Secret};
 pub use error::{BoxError, Error, ErrorCode, HarborErrorEntry, RequestInfo};
+pub use pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, Paging};
+pub use query::{Field, Query, QueryError, Sort};
 pub use retry::RetryPolicy;
+pub use users::{
+    ListUsers, NewUser, OidcUserMeta, Permission, PermissionScope, SearchUsers, User, UserId,
+    UserProfile, UserSummary,
+};
 
 /// The generated client for the whole Harbor API, and its types
 /// ([`harbor_openapi::types::UserResp`], …), re-exported so that callers

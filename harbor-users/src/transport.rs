@@ -22,16 +22,6 @@
 //! [`HarborClient::execute`]: crate::HarborClient::execute
 //! [`HarborClient::raw`]: crate::HarborClient::raw
 
-// The Users API operations, which are this module's callers, are built on it
-// separately; until they exist, only the unit tests call `execute`.
-#![cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the operations that call `execute` are not written yet"
-    )
-)]
-
 use std::{
     borrow::Cow,
     convert::Infallible,
@@ -560,11 +550,6 @@ impl Reply {
             snippet: redacted_snippet(&self.body, DECODE_SNIPPET_LIMIT),
         }
     }
-
-    /// The `X-Request-Id` Harbor logged this request under.
-    pub(crate) fn request_id(&self) -> Option<&str> {
-        self.request.request_id()
-    }
 }
 
 /// The response of the last attempt, body read, before its status is
@@ -957,7 +942,7 @@ mod tests {
             );
             assert_eq!(reply.header("x-total-count"), Some("31"));
             assert_eq!(reply.header("link"), None);
-            assert_eq!(reply.request_id(), Some("echoed-id"));
+            assert_eq!(reply.request.request_id(), Some("echoed-id"));
             Ok(())
         }
 
