@@ -222,11 +222,12 @@ fn mark_nullable(schema: &mut Value, at: &str, changes: &mut Vec<String>) {
     if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         for (name, property) in properties.iter_mut() {
             let property_at = format!("{at}.{name}");
-            if is_array_or_map(property) && property.get("nullable") != Some(&json!(true)) {
-                if let Some(map) = property.as_object_mut() {
-                    map.insert("nullable".into(), json!(true));
-                    changes.push(property_at.clone());
-                }
+            if is_array_or_map(property)
+                && property.get("nullable") != Some(&json!(true))
+                && let Some(map) = property.as_object_mut()
+            {
+                map.insert("nullable".into(), json!(true));
+                changes.push(property_at.clone());
             }
             mark_nullable(property, &property_at, changes);
         }
@@ -234,10 +235,10 @@ fn mark_nullable(schema: &mut Value, at: &str, changes: &mut Vec<String>) {
     if let Some(items) = schema.get_mut("items") {
         mark_nullable(items, &format!("{at}[]"), changes);
     }
-    if let Some(values) = schema.get_mut("additionalProperties") {
-        if values.is_object() {
-            mark_nullable(values, &format!("{at}{{}}"), changes);
-        }
+    if let Some(values) = schema.get_mut("additionalProperties")
+        && values.is_object()
+    {
+        mark_nullable(values, &format!("{at}{{}}"), changes);
     }
 }
 

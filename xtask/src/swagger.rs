@@ -504,10 +504,8 @@ fn convert_schema(schema: &Value, at: &str) -> Result<Value> {
                 out.insert("additionalProperties".into(), converted);
             }
             // go-swagger spells nullability two ways; OpenAPI 3.0 has one.
-            "x-nullable" | "x-isnullable" => {
-                if value == &Value::Bool(true) {
-                    out.insert("nullable".into(), json!(true));
-                }
+            "x-nullable" | "x-isnullable" if value == &Value::Bool(true) => {
+                out.insert("nullable".into(), json!(true));
             }
             // A go-swagger server setting with no meaning for a client.
             "x-omitempty" => {}
