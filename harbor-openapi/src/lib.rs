@@ -26,6 +26,11 @@
 //! The base URL includes Harbor's API prefix `/api/v2.0`; the operation paths
 //! in the spec are relative to it.
 //!
+//! All operations are inherent methods of the one [`Client`] (progenitor's
+//! merged tag style), named after Harbor's operation ids in snake case
+//! (`listUsers` is [`Client::list_users`]): they are found in one place of the
+//! documentation and need no per-tag trait in scope.
+//!
 //! Most people want the `harbor-users` crate instead, which adds credentials,
 //! retries, typed errors and pagination on top of this client and hands out a
 //! configured instance of it through its `raw()` method.
