@@ -76,6 +76,7 @@ async fn entry(State(state): State<HarborState>, request: Request) -> Response {
 async fn process(state: &HarborState, request: Request) -> Response {
     state.inner.stats.request();
     let mut connection_fault = None;
+    let mut stall_after_handling = None;
     if request.uri().path().starts_with("/api/v2.0/users") {
         let decision = state.inner.faults.decide();
         if !decision.latency.is_zero() {
@@ -104,10 +105,17 @@ async fn process(state: &HarborState, request: Request) -> Response {
                 }
                 FaultKind::TruncatedBody => connection_fault = Some(ConnectionFault::Truncate),
                 FaultKind::Stall => tokio::time::sleep(decision.config.stall_duration()).await,
+                FaultKind::ResetAfterHandling => connection_fault = Some(ConnectionFault::Reset),
+                FaultKind::StallAfterHandling => {
+                    stall_after_handling = Some(decision.config.stall_duration());
+                }
             }
         }
     }
     let mut response = handle(state, request).await;
+    if let Some(stall) = stall_after_handling {
+        tokio::time::sleep(stall).await;
+    }
     if let Some(fault) = connection_fault {
         response.extensions_mut().insert(fault);
     }
@@ -177,6 +185,9 @@ async fn handle(state: &HarborState, request: Request) -> Response {
 
     let settings = state.settings();
     let carries_session = has_session_cookie(&parts.headers);
+    if carries_session {
+        state.inner.stats.session_cookie_received();
+    }
     let modifying = matches!(
         parts.method,
         Method::POST | Method::PUT | Method::DELETE | Method::PATCH
@@ -200,6 +211,7 @@ async fn handle(state: &HarborState, request: Request) -> Response {
         response
             .headers_mut()
             .append(header::SET_COOKIE, new_session_cookie());
+        state.inner.stats.session_cookie_set();
     }
     response
 }

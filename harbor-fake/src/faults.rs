@@ -35,11 +35,18 @@ pub enum FaultKind {
     TruncatedBody,
     /// No answer for [`Faults::stall_for`], then the real answer.
     Stall,
+    /// The request is carried out (a user is created, a password changed), then the
+    /// connection is closed without an answer: the client cannot know that it took effect.
+    /// Needs the built-in server.
+    ResetAfterHandling,
+    /// The request is carried out, then its answer is held back for [`Faults::stall_for`],
+    /// long enough for a client to time out on a change that did happen.
+    StallAfterHandling,
 }
 
 impl FaultKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 10] = [
         FaultKind::TooManyRequests,
         FaultKind::InternalServerError,
         FaultKind::BadGateway,
@@ -48,6 +55,8 @@ impl FaultKind {
         FaultKind::ConnectionReset,
         FaultKind::TruncatedBody,
         FaultKind::Stall,
+        FaultKind::ResetAfterHandling,
+        FaultKind::StallAfterHandling,
     ];
 }
 
@@ -62,6 +71,8 @@ impl fmt::Display for FaultKind {
             FaultKind::ConnectionReset => "reset",
             FaultKind::TruncatedBody => "truncate",
             FaultKind::Stall => "stall",
+            FaultKind::ResetAfterHandling => "reset-after-handling",
+            FaultKind::StallAfterHandling => "stall-after-handling",
         })
     }
 }
@@ -123,7 +134,8 @@ impl Faults {
         self
     }
 
-    /// How long a stalled request waits before answering (default one hour).
+    /// How long a stalled request waits before answering (default one hour); applies to
+    /// [`FaultKind::Stall`] and [`FaultKind::StallAfterHandling`].
     #[must_use]
     pub fn stall_for(mut self, stall_for: Duration) -> Self {
         self.stall_for = stall_for;
@@ -238,6 +250,10 @@ pub struct Stats {
     pub by_operation: BTreeMap<String, u64>,
     /// Injected faults per kind.
     pub faults: BTreeMap<FaultKind, u64>,
+    /// Answers that set a new `sid` session cookie.
+    pub session_cookies_set: u64,
+    /// Requests that carried a `sid` session cookie back (the CSRF trap's bait taken).
+    pub session_cookies_received: u64,
 }
 
 impl Stats {
@@ -271,6 +287,18 @@ impl StatsRecorder {
     pub(crate) fn fault(&self, kind: FaultKind) {
         let mut detail = self.detail.lock().unwrap_or_else(|e| e.into_inner());
         *detail.faults.entry(kind).or_default() += 1;
+    }
+
+    /// Counts a session cookie sent to the client.
+    pub(crate) fn session_cookie_set(&self) {
+        let mut detail = self.detail.lock().unwrap_or_else(|e| e.into_inner());
+        detail.session_cookies_set += 1;
+    }
+
+    /// Counts a request that carried a session cookie.
+    pub(crate) fn session_cookie_received(&self) {
+        let mut detail = self.detail.lock().unwrap_or_else(|e| e.into_inner());
+        detail.session_cookies_received += 1;
     }
 
     pub(crate) fn snapshot(&self) -> Stats {

@@ -72,6 +72,12 @@ struct Args {
     /// Fraction of requests that stall.
     #[arg(long, default_value_t = 0.0)]
     fault_stall: f64,
+    /// Fraction of requests carried out, then closed without an answer.
+    #[arg(long, default_value_t = 0.0)]
+    fault_reset_after_handling: f64,
+    /// Fraction of requests carried out, then answered only after the stall.
+    #[arg(long, default_value_t = 0.0)]
+    fault_stall_after_handling: f64,
     /// How long a stalled request waits before answering.
     #[arg(long, default_value_t = 3_600_000)]
     stall_ms: u64,
@@ -91,6 +97,14 @@ impl Args {
             (FaultKind::ConnectionReset, self.fault_reset),
             (FaultKind::TruncatedBody, self.fault_truncate),
             (FaultKind::Stall, self.fault_stall),
+            (
+                FaultKind::ResetAfterHandling,
+                self.fault_reset_after_handling,
+            ),
+            (
+                FaultKind::StallAfterHandling,
+                self.fault_stall_after_handling,
+            ),
         ]
         .into_iter()
         .filter(|(_, rate)| *rate > 0.0)

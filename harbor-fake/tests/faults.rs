@@ -148,6 +148,97 @@ async fn a_short_stall_answers_late() {
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
 
+/// Sends `POST /users` for `username` as the admin, with a client-side timeout.
+async fn create_with_timeout(
+    fake: &FakeHarbor,
+    username: &str,
+    timeout: Duration,
+) -> reqwest::Result<reqwest::Response> {
+    common::client()
+        .post(format!("{}/api/v2.0/users", fake.url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .header("content-type", "application/json")
+        .body(common::new_user_json(username))
+        .timeout(timeout)
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn reset_after_handling_creates_the_user_but_never_answers() {
+    let fake = start().await;
+    fake.script_faults(FaultKind::ResetAfterHandling, 1);
+    let result = create_with_timeout(&fake, "carol", Duration::from_secs(5)).await;
+    let error = result.expect_err("the connection closes without an answer");
+    assert!(!error.is_timeout(), "{error:?}");
+    assert!(fake.user_by_name("carol").is_some(), "the user was created");
+    assert_eq!(fake.stats().faults_of(FaultKind::ResetAfterHandling), 1);
+}
+
+#[tokio::test]
+async fn stall_after_handling_creates_the_user_and_lets_the_client_time_out() {
+    let fake = start().await;
+    fake.set_faults(Faults::none().stall_for(Duration::from_secs(30)));
+    fake.script_faults(FaultKind::StallAfterHandling, 1);
+    let started = Instant::now();
+    let result = create_with_timeout(&fake, "dave", Duration::from_millis(300)).await;
+    let error = result.expect_err("the client gives up");
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(fake.user_by_name("dave").is_some(), "the user was created");
+}
+
+#[tokio::test]
+async fn a_short_stall_after_handling_answers_late_with_the_real_answer() {
+    let fake = start().await;
+    fake.set_faults(Faults::none().stall_for(Duration::from_millis(150)));
+    fake.script_faults(FaultKind::StallAfterHandling, 1);
+    let started = Instant::now();
+    let response = create_with_timeout(&fake, "erin", Duration::from_secs(5))
+        .await
+        .expect("an answer arrives");
+    assert_eq!(response.status().as_u16(), 201);
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    assert!(fake.user_by_name("erin").is_some());
+}
+
+#[tokio::test]
+async fn a_truncated_create_answer_comes_after_the_user_exists() {
+    let fake = start().await;
+    fake.script_faults(FaultKind::TruncatedBody, 1);
+    let outcome = match create_with_timeout(&fake, "fay", Duration::from_secs(5)).await {
+        Ok(response) => response.bytes().await.map(|_| ()),
+        Err(error) => Err(error),
+    };
+    assert!(
+        outcome.is_err(),
+        "the empty 201 announces a byte that never comes"
+    );
+    assert!(fake.user_by_name("fay").is_some(), "the user was created");
+}
+
+#[tokio::test]
+async fn session_cookies_set_and_sent_back_are_counted() {
+    let fake = start().await;
+    let first = get("/api/v2.0/users").admin(&fake).send(&fake).await;
+    let cookie = first
+        .header("set-cookie")
+        .and_then(|value| value.split(';').next())
+        .expect("an authenticated answer sets a session cookie")
+        .to_owned();
+    get("/api/v2.0/users").admin(&fake).send(&fake).await;
+    let refused = common::delete("/api/v2.0/users/5")
+        .admin(&fake)
+        .header("cookie", &cookie)
+        .send(&fake)
+        .await;
+    refused.assert_error(403, "FORBIDDEN", "CSRF token invalid");
+
+    let stats = fake.stats();
+    assert_eq!(stats.session_cookies_set, 2);
+    assert_eq!(stats.session_cookies_received, 1);
+}
+
 async fn statuses_for_seed(seed: u64) -> Vec<u16> {
     let faults = Faults::none()
         .rate(FaultKind::ServiceUnavailable, 0.3)
