@@ -79,7 +79,8 @@ pub enum Error {
         /// The HTTP status.
         status: StatusCode,
         /// The first KiB of the body, decoded as lossy UTF-8 and cut at a
-        /// character boundary; empty when the body was.
+        /// character boundary, with the values of JSON fields named like
+        /// passwords or secrets replaced by `***`; empty when the body was.
         body: String,
     },
 

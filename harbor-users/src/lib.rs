@@ -91,6 +91,7 @@ pub mod query;
 mod retry;
 mod transport;
 mod users;
+pub mod wire;
 
 pub use client::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HarborClient};
 pub use credentials::{Credentials, Secret};

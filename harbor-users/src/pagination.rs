@@ -79,8 +79,11 @@ impl<T> Page<T> {
     /// Whether items follow this page, judged by the total or, without one,
     /// by whether the page is full.
     pub fn has_more(&self) -> bool {
-        let end =
-            self.page.saturating_sub(1).saturating_mul(self.page_size) + self.items.len() as u64;
+        let end = self
+            .page
+            .saturating_sub(1)
+            .saturating_mul(self.page_size)
+            .saturating_add(self.items.len() as u64);
         match self.total {
             Some(total) => end < total,
             None => self.items.len() as u64 >= self.page_size && self.page_size > 0,
@@ -225,14 +228,23 @@ fn request_at(offset: u64, page_size: u64, wanted: Option<u64>) -> Request {
         && offset.is_multiple_of(wanted)
     {
         return Request {
-            page: offset / wanted + 1,
+            page: (offset / wanted).saturating_add(1),
             page_size: wanted,
         };
     }
     Request {
-        page: offset / page_size + 1,
+        page: (offset / page_size).saturating_add(1),
         page_size,
     }
+}
+
+/// The offset just past the items `request` asks for.
+fn end_of(request: Request) -> u64 {
+    request
+        .page
+        .saturating_sub(1)
+        .saturating_mul(request.page_size)
+        .saturating_add(request.page_size)
 }
 
 /// Pages requested ahead, with the request each answers.
@@ -272,19 +284,24 @@ impl<T: Send + 'static> State<T> {
 
     /// After the first page: the requests for the rest of the listing, as
     /// far as the total and the limit tell, fetched `concurrency` at a time.
+    ///
+    /// The requests are made up as they are sent, not listed beforehand: a
+    /// server announcing a total of billions (by mistake or malice) must not
+    /// make the client allocate a request for each page of it. A short page
+    /// ends the listing, and with it the requests ahead.
     fn start_prefetch(&mut self) {
         let Some(total) = self.total else { return };
         let end = match self.remaining {
             Some(remaining) => total.min(self.offset.saturating_add(remaining)),
             None => total,
         };
-        let mut requests = Vec::new();
-        let mut offset = self.offset;
-        while offset < end {
-            let request = request_at(offset, self.page_size, Some(end - offset));
-            requests.push(request);
-            offset = (request.page - 1) * request.page_size + request.page_size;
-        }
+        let page_size = self.page_size;
+        let request_from = move |offset: u64| {
+            (offset < end).then(|| request_at(offset, page_size, Some(end - offset)))
+        };
+        let requests = std::iter::successors(request_from(self.offset), move |previous| {
+            request_from(end_of(*previous))
+        });
         let fetch = self.fetch.clone();
         let pages = stream::iter(requests)
             .map(move |request| {
@@ -332,7 +349,11 @@ impl<T: Send + 'static> State<T> {
             items.truncate((*remaining).min(usize::MAX as u64) as usize);
             *remaining -= items.len() as u64;
         }
-        self.offset = (request.page - 1) * request.page_size + received;
+        self.offset = request
+            .page
+            .saturating_sub(1)
+            .saturating_mul(request.page_size)
+            .saturating_add(received);
 
         let short = received < request.page_size;
         let stale = received > 0 && fresh == 0;
@@ -719,6 +740,73 @@ mod tests {
         assert_eq!(some, [21, 22, 23, 24]);
         // Offset 20 is a multiple of 4: page 6 of size 4.
         assert_eq!(listing.requests(), [(6, 4)]);
+    }
+
+    /// A fetcher answering every request with a full page of ids derived
+    /// from the page asked for, and `total` as `X-Total-Count`; it counts
+    /// the requests it serves, and ends the data after `real` items.
+    fn endless(total: Option<u64>, real: u64, calls: Arc<Mutex<u64>>) -> FetchPage<i64> {
+        Arc::new(move |page, page_size| {
+            if let Ok(mut calls) = calls.lock() {
+                *calls += 1;
+            }
+            let first = page.saturating_sub(1).saturating_mul(page_size);
+            let items = (first..first.saturating_add(page_size))
+                .take_while(|offset| *offset < real)
+                .map(|offset| i64::try_from(offset).unwrap_or(i64::MAX))
+                .collect();
+            Box::pin(async move {
+                Ok(Page {
+                    items,
+                    total,
+                    page,
+                    page_size,
+                })
+            })
+        })
+    }
+
+    #[tokio::test]
+    async fn a_huge_announced_total_with_prefetch_neither_allocates_nor_loops() {
+        // Before requests were made up lazily, prefetching listed one request
+        // per page of the announced total up front: 1.8e17 of them here.
+        let calls = Arc::new(Mutex::new(0));
+        let fetch = endless(Some(u64::MAX), 250, calls.clone());
+        let paging = Paging::new().page_size(100).concurrency(4);
+        let listing = items(pages(fetch, |id| Some(*id), paging)).try_collect::<Vec<_>>();
+        let all = tokio::time::timeout(std::time::Duration::from_secs(10), listing)
+            .await
+            .expect("the listing ends")
+            .expect("the listing succeeds");
+        assert_eq!(all, (0..250).collect::<Vec<_>>());
+        let calls = calls.lock().map(|calls| *calls).unwrap_or_default();
+        assert!(calls <= 3 + 4, "{calls} requests");
+    }
+
+    #[tokio::test]
+    async fn the_last_pages_a_u64_can_name_do_not_overflow() {
+        let calls = Arc::new(Mutex::new(0));
+        let fetch = endless(Some(u64::MAX), u64::MAX, calls.clone());
+        for paging in [
+            Paging::new().page(u64::MAX).page_size(100).limit(250),
+            Paging::new().page(u64::MAX).page_size(1).limit(3),
+            Paging::new()
+                .page(u64::MAX / 100)
+                .page_size(100)
+                .concurrency(3)
+                .limit(1000),
+        ] {
+            let listing = items(pages(fetch.clone(), |id| Some(*id), paging));
+            let results: Vec<Result<i64, Error>> = listing.collect().await;
+            assert!(results.iter().all(Result::is_ok), "{paging:?}");
+        }
+        let page = Page {
+            items: vec![1, 2],
+            total: None,
+            page: u64::MAX,
+            page_size: 100,
+        };
+        assert!(!page.has_more(), "a short page ends the listing");
     }
 
     #[test]

@@ -36,13 +36,14 @@ use reqwest::{
     Method, Request, Response, StatusCode,
     header::{self, HeaderMap, HeaderName, HeaderValue},
 };
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Serialize, de::DeserializeOwned};
 use tracing::{Instrument as _, field::Empty};
 use url::Url;
 
 use crate::{
-    Error, ErrorCode, HarborErrorEntry, RequestInfo,
+    Error, RequestInfo,
     retry::{self, Decision, Failure, RetryPolicy},
+    wire,
 };
 
 /// How much of an error body is kept in [`Error::Status`].
@@ -507,17 +508,14 @@ impl Reply {
             .map(str::trim)
     }
 
-    /// A header parsed as `T`: `Ok(None)` when absent, an [`Error::Decode`]
-    /// naming `expected` when present but unparsable.
-    pub(crate) fn parse_header<T>(
+    /// A header read by `parse`: `Ok(None)` when absent, an
+    /// [`Error::Decode`] naming `expected` when present but unreadable.
+    pub(crate) fn parse_header<T, E: fmt::Display>(
         &self,
         name: &str,
         expected: &'static str,
-    ) -> Result<Option<T>, Error>
-    where
-        T: std::str::FromStr,
-        T::Err: fmt::Display,
-    {
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, Error> {
         let Some(value) = self.headers.get(name) else {
             return Ok(None);
         };
@@ -528,16 +526,13 @@ impl Reply {
             reason: format!("the {name} header is not text: {error}"),
             snippet: String::from_utf8_lossy(value.as_bytes()).into_owned(),
         })?;
-        text.trim()
-            .parse()
-            .map(Some)
-            .map_err(|error| Error::Decode {
-                request: Box::new(self.request.clone()),
-                status: self.status,
-                expected: Cow::Borrowed(expected),
-                reason: format!("the {name} header cannot be parsed: {error}"),
-                snippet: text.to_owned(),
-            })
+        parse(text).map(Some).map_err(|error| Error::Decode {
+            request: Box::new(self.request.clone()),
+            status: self.status,
+            expected: Cow::Borrowed(expected),
+            reason: format!("the {name} header cannot be parsed: {error}"),
+            snippet: text.to_owned(),
+        })
     }
 
     /// An [`Error::Decode`] for this reply's body.
@@ -582,51 +577,23 @@ impl RawReply {
             });
         }
 
-        let envelope = if truncated {
+        let entries = if truncated {
             None
         } else {
-            serde_json::from_slice::<Envelope>(&body).ok()
+            wire::parse_error_body(&body)
         };
-        Err(match envelope {
-            Some(envelope) => Error::Api {
+        Err(match entries {
+            Some(errors) => Error::Api {
                 request: Box::new(request),
                 status,
-                errors: envelope.entries(),
+                errors,
             },
             None => Error::Status {
                 request: Box::new(request),
                 status,
-                body: snippet(&body, ERROR_SNIPPET_LIMIT),
+                body: redacted_snippet(&body, ERROR_SNIPPET_LIMIT),
             },
         })
-    }
-}
-
-/// Harbor's error body: `{"errors":[{"code":"NOT_FOUND","message":"…"}]}`.
-#[derive(Deserialize)]
-struct Envelope {
-    errors: Vec<EnvelopeEntry>,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeEntry {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
-
-impl Envelope {
-    fn entries(self) -> Vec<HarborErrorEntry> {
-        self.errors
-            .into_iter()
-            .map(|entry| {
-                HarborErrorEntry::new(
-                    ErrorCode::from(entry.code.as_deref().unwrap_or_default()),
-                    entry.message.unwrap_or_default(),
-                )
-            })
-            .collect()
     }
 }
 
@@ -699,35 +666,14 @@ pub(crate) fn snippet(body: &[u8], limit: usize) -> String {
     String::from_utf8_lossy(body.get(..end).unwrap_or_default()).into_owned()
 }
 
-/// Like [`snippet`], but the values of JSON fields whose name mentions a
-/// password or secret are replaced by `***` first: Harbor returns a user's
-/// plaintext CLI secret in `oidc_user_meta.secret`, and a decode error ends
-/// up in logs.
+/// Like [`snippet`], but with the values of JSON fields whose name mentions
+/// a password or secret replaced by `***` ([`wire::redact_secrets`]):
+/// Harbor returns a user's plaintext CLI secret in `oidc_user_meta.secret`,
+/// and errors end up in logs. The body is cut before it is redacted, so a
+/// secret cut in two is hidden too, and cut again to keep to `limit`.
 fn redacted_snippet(body: &[u8], limit: usize) -> String {
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut value) => {
-            redact(&mut value);
-            snippet(value.to_string().as_bytes(), limit)
-        }
-        Err(_) => snippet(body, limit),
-    }
-}
-
-fn redact(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(fields) => {
-            for (name, field) in fields.iter_mut() {
-                let name = name.to_ascii_lowercase();
-                if name.contains("secret") || name.contains("password") {
-                    *field = serde_json::Value::String("***".to_owned());
-                } else {
-                    redact(field);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
-    }
+    let redacted = wire::redact_secrets(&snippet(body, limit));
+    snippet(redacted.as_bytes(), limit)
 }
 
 impl crate::HarborClient {
@@ -783,6 +729,7 @@ impl crate::HarborClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorCode;
 
     #[test]
     fn snippet_cuts_at_a_character_boundary() {
@@ -808,6 +755,25 @@ mod tests {
         assert!(!shown.contains("TopSecret1"), "{shown}");
         assert!(!shown.contains("Passw0rd!"), "{shown}");
         assert_eq!(redacted_snippet(b"<html>", 1024), "<html>");
+    }
+
+    #[test]
+    fn a_body_cut_off_inside_a_secret_is_quoted_without_it() {
+        // Before redaction worked on text, a body that was not valid JSON
+        // was quoted as it came, secret included.
+        let cut = br#"{"user_id":3,"oidc_user_meta":{"secret":"CliSecret9-and-more"#;
+        let shown = redacted_snippet(cut, 1024);
+        assert!(!shown.contains("CliSecret9"), "{shown}");
+        assert!(shown.contains("user_id"), "{shown}");
+
+        // A secret cut by the snippet limit is hidden whole as well.
+        let long = format!(
+            r#"{{"pad":"{}","password":"Harbor12345"}}"#,
+            "x".repeat(990)
+        );
+        let shown = redacted_snippet(long.as_bytes(), 1010);
+        assert!(!shown.contains("Harb"), "{shown}");
+        assert!(shown.len() <= 1010);
     }
 
     #[test]
@@ -937,7 +903,7 @@ mod tests {
             let users: Vec<UserResp> = reply.json("a list of UserResp")?;
             assert_eq!(users[0].username.as_deref(), Some("alice"));
             assert_eq!(
-                reply.parse_header::<u64>("x-total-count", "a count")?,
+                reply.parse_header("x-total-count", "a count", crate::wire::parse_total_count)?,
                 Some(31)
             );
             assert_eq!(reply.header("x-total-count"), Some("31"));
@@ -1088,7 +1054,11 @@ mod tests {
             let client = client(&server, RetryPolicy::disabled())?;
             let reply = client.execute(Call::get("list_users", "/users")).await?;
             let error = reply
-                .parse_header::<u64>("x-total-count", "an X-Total-Count")
+                .parse_header(
+                    "x-total-count",
+                    "an X-Total-Count",
+                    crate::wire::parse_total_count,
+                )
                 .err();
 
             let message = error.as_ref().map(ToString::to_string).unwrap_or_default();

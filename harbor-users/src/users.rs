@@ -10,13 +10,15 @@ use std::{fmt, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, stream::BoxStream};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
+use url::Url;
 
 use crate::{
     Error, HarborClient, Page, Paging, Secret,
     pagination::{self, FetchPage},
     query::{Query, Sort},
     transport::{Call, Reply},
+    wire,
 };
 
 /// A Harbor user id: a positive integer.
@@ -28,9 +30,25 @@ use crate::{
 /// assert_eq!(id.get(), 42);
 /// assert_eq!(id.to_string(), "42");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct UserId(i64);
+
+/// Harbor's ids start at 1 and it leaves a zero id out, so a `user_id`
+/// below 1 in an answer is a broken answer, refused when it is decoded
+/// rather than sent back to Harbor in a later call.
+impl<'de> Deserialize<'de> for UserId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = i64::deserialize(deserializer)?;
+        if id > 0 {
+            Ok(Self(id))
+        } else {
+            Err(D::Error::custom(format_args!(
+                "{id} is not a user id (Harbor's ids start at 1)"
+            )))
+        }
+    }
+}
 
 impl UserId {
     /// The id as Harbor stores it.
@@ -415,6 +433,10 @@ impl HarborClient {
     /// again. A username or email already taken gives a 409
     /// ([`Error::is_conflict`]).
     ///
+    /// A `201 Created` whose `Location` gives no id, or names another
+    /// server ([`wire::parse_location`] says why that is refused), is an
+    /// [`Error::Decode`]: the user exists then, and its message says so.
+    ///
     /// ```no_run
     /// # async fn demo(client: harbor_users::HarborClient) -> Result<(), harbor_users::Error> {
     /// use harbor_users::NewUser;
@@ -437,7 +459,7 @@ impl HarborClient {
         let reply = self
             .execute(Call::post("create_user", "/users").json(&body)?)
             .await?;
-        created_id(&reply)
+        created_id(&reply, self.base_url())
     }
 
     /// `PUT /users/{id}`: replaces the user's email, real name and comment.
@@ -727,36 +749,24 @@ impl HarborClient {
     }
 }
 
-/// The id at the end of a `Location` header such as `/api/v2.0/users/42`.
-fn created_id(reply: &Reply) -> Result<UserId, Error> {
+/// The id at the end of the `Location` header of Harbor's answer to a
+/// create sent below `api_base`; see [`wire::parse_location`].
+fn created_id(reply: &Reply, api_base: &Url) -> Result<UserId, Error> {
+    const EXPECTED: &str = "a Location header with the new user's id";
+    // The user exists whatever the header says: say how to find it.
     let Some(location) = reply.header("location") else {
         return Err(reply.decode_error(
-            "a Location header with the new user's id",
-            "Harbor answered without a Location header",
+            EXPECTED,
+            "Harbor answered without a Location header (the user was created; \
+             look it up with get_user_by_username)",
         ));
     };
-    parse_location(location)
-        .map_err(|reason| reply.decode_error("a Location header with the new user's id", reason))
-}
-
-/// Parses the id out of a `Location` value: the last path segment, which
-/// must be a positive integer, under a `/users/` path.
-pub(crate) fn parse_location(location: &str) -> Result<UserId, String> {
-    let path = location
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('/');
-    let (parent, last) = path
-        .rsplit_once('/')
-        .ok_or_else(|| format!("`{location}` has no path"))?;
-    if !parent.ends_with("/users") {
-        return Err(format!("`{location}` is not under /users/"));
-    }
-    match last.parse::<i64>() {
-        Ok(id) if id > 0 && last.bytes().all(|b| b.is_ascii_digit()) => Ok(UserId(id)),
-        _ => Err(format!("`{location}` does not end in a user id")),
-    }
+    wire::parse_location(location, api_base).map_err(|error| {
+        reply.decode_error(
+            EXPECTED,
+            format_args!("{error} (the user was created; look it up with get_user_by_username)"),
+        )
+    })
 }
 
 /// A listing of users; see [`HarborClient::get_users`]. Consume it with
@@ -947,7 +957,11 @@ fn read_page<T: serde::de::DeserializeOwned>(
 ) -> Result<Page<T>, Error> {
     // Go writes an empty list as `null` in some versions.
     let items: Option<Vec<T>> = reply.json(expected)?;
-    let total = match reply.parse_header::<u64>("x-total-count", "a readable X-Total-Count") {
+    let total = match reply.parse_header(
+        "x-total-count",
+        "a readable X-Total-Count",
+        wire::parse_total_count,
+    ) {
         Ok(total) => total,
         Err(error) => {
             // The items are good; without a total, paging falls back to
@@ -987,24 +1001,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn locations_give_the_new_id_or_say_why_not() {
-        assert_eq!(parse_location("/api/v2.0/users/42"), Ok(UserId(42)));
-        assert_eq!(
-            parse_location("https://harbor.example.com/api/v2.0/users/7/"),
-            Ok(UserId(7))
-        );
-        for bad in [
-            "",
-            "/api/v2.0/users/",
-            "/api/v2.0/users/abc",
-            "/api/v2.0/users/-3",
-            "/api/v2.0/users/0",
-            "/api/v2.0/users/+3",
-            "/api/v2.0/projects/3",
-            "/api/v2.0/users/99999999999999999999",
-        ] {
-            assert!(parse_location(bad).is_err(), "{bad:?} should be rejected");
+    fn a_user_id_below_one_from_the_server_is_a_decode_error() {
+        for id in ["0", "-3", "-9223372036854775808"] {
+            let json = format!(r#"{{"user_id":{id},"username":"alice"}}"#);
+            let error = serde_json::from_str::<User>(&json)
+                .err()
+                .map(|error| error.to_string())
+                .unwrap_or_default();
+            assert!(error.contains("is not a user id"), "{id}: {error}");
+            assert!(serde_json::from_str::<UserSummary>(&json).is_err(), "{id}");
         }
+        let hit: Result<UserSummary, _> =
+            serde_json::from_str(r#"{"user_id":1,"username":"admin"}"#);
+        assert_eq!(hit.map(|hit| hit.id).ok(), Some(UserId(1)));
     }
 
     #[test]

@@ -13,6 +13,8 @@ use std::{
 use harbor_users::{ClientBuilder, HarborClient, RetryPolicy};
 use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 
+pub mod raw_server;
+
 /// The test's failure type: any error, with its message.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
