@@ -36,7 +36,12 @@
 //!   [`RetryPolicy`](crate::RetryPolicy)) repeats one request, never the
 //!   listing.
 
-use std::{collections::HashSet, fmt, sync::Arc};
+use std::{
+    fmt,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll, ready},
+};
 
 use futures::{
     Stream, StreamExt,
@@ -260,8 +265,9 @@ struct State<T> {
     /// Items the listing may still yield.
     remaining: Option<u64>,
     total: Option<u64>,
-    /// Ids of the previous page, to drop items that a shift repeated.
-    previous_ids: HashSet<i64>,
+    /// Ids of the previous page, sorted, to drop items that a shift
+    /// repeated.
+    previous_ids: Vec<i64>,
     /// Pages requested ahead, once the total is known.
     prefetched: Option<Prefetched<T>>,
     started: bool,
@@ -328,21 +334,26 @@ impl<T: Send + 'static> State<T> {
             self.total = page.total;
         }
 
-        let mut ids = HashSet::with_capacity(page.items.len());
-        let mut fresh = 0u64;
-        let mut items = Vec::with_capacity(page.items.len());
-        for item in page.items {
-            let id = (self.id_of)(&item);
-            if let Some(id) = id {
-                ids.insert(id);
-                if self.previous_ids.contains(&id) {
-                    tracing::debug!(id, "dropped an item the previous page already yielded");
-                    continue;
-                }
+        // A page holds at most `MAX_PAGE_SIZE` ids: a binary search in a
+        // sorted `Vec` costs less than hashing each one, and the items stay
+        // in their own `Vec`, moved only when one is dropped.
+        let id_of = self.id_of;
+        let previous_ids = &self.previous_ids;
+        let mut ids = Vec::with_capacity(page.items.len());
+        let mut items = page.items;
+        items.retain(|item| {
+            let Some(id) = id_of(item) else {
+                return true;
+            };
+            ids.push(id);
+            let repeated = previous_ids.binary_search(&id).is_ok();
+            if repeated {
+                tracing::debug!(id, "dropped an item the previous page already yielded");
             }
-            fresh += 1;
-            items.push(item);
-        }
+            !repeated
+        });
+        let fresh = items.len() as u64;
+        ids.sort_unstable();
         self.previous_ids = ids;
 
         if let Some(remaining) = self.remaining.as_mut() {
@@ -388,7 +399,7 @@ pub(crate) fn pages<T: Send + 'static>(
         offset: (paging.page - 1).saturating_mul(paging.page_size),
         remaining: paging.limit,
         total: None,
-        previous_ids: HashSet::new(),
+        previous_ids: Vec::new(),
         prefetched: None,
         started: false,
         finished: false,
@@ -440,33 +451,56 @@ pub(crate) fn pages<T: Send + 'static>(
 pub(crate) fn items<T: Send + 'static>(
     pages: BoxStream<'static, Result<Page<T>, Error>>,
 ) -> BoxStream<'static, Result<T, Error>> {
-    pages
-        .flat_map(|page| stream::iter(PageItems::from(page)))
-        .boxed()
-}
-
-/// The items of one page, or the error that ended the listing.
-enum PageItems<T> {
-    Items(std::vec::IntoIter<T>),
-    Error(Option<Error>),
-}
-
-impl<T> From<Result<Page<T>, Error>> for PageItems<T> {
-    fn from(page: Result<Page<T>, Error>) -> Self {
-        match page {
-            Ok(page) => Self::Items(page.items.into_iter()),
-            Err(error) => Self::Error(Some(error)),
-        }
+    Items {
+        pages: Some(pages),
+        current: Vec::new().into_iter(),
     }
+    .boxed()
 }
 
-impl<T> Iterator for PageItems<T> {
+/// The items of the current page, then those of the next: a page's items
+/// are handed out straight from its `Vec`, and the pages are polled only
+/// when it is empty.
+struct Items<T> {
+    /// `None` once the pages have ended, or after the error that ended them.
+    pages: Option<BoxStream<'static, Result<Page<T>, Error>>>,
+    current: std::vec::IntoIter<T>,
+}
+
+// Nothing in `Items` is pinned: the pages are boxed and the items are
+// moved out by value.
+impl<T> Unpin for Items<T> {}
+
+impl<T> Stream for Items<T> {
     type Item = Result<T, Error>;
 
-    fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Self::Items(items) => items.next().map(Ok),
-            Self::Error(error) => error.take().map(Err),
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(item) = this.current.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            let Some(pages) = this.pages.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match ready!(pages.poll_next_unpin(cx)) {
+                Some(Ok(page)) => this.current = page.items.into_iter(),
+                Some(Err(error)) => {
+                    this.pages = None;
+                    return Poll::Ready(Some(Err(error)));
+                }
+                None => {
+                    this.pages = None;
+                    return Poll::Ready(None);
+                }
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.pages {
+            Some(_) => (self.current.len(), None),
+            None => (self.current.len(), Some(self.current.len())),
         }
     }
 }
@@ -807,6 +841,43 @@ mod tests {
             page_size: 100,
         };
         assert!(!page.has_more(), "a short page ends the listing");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_paging_a_caller_sets_ends_in_order_or_is_refused_up_front(
+            page in proptest::prop_oneof![1..5u64, proptest::arbitrary::any::<u64>()],
+            page_size in 0..=120u64,
+            limit in proptest::option::of(0..400u64),
+            concurrency in 0..6usize,
+            total in proptest::option::of(proptest::prop_oneof![0..400u64, proptest::arbitrary::any::<u64>()]),
+        ) {
+            let paging = Paging { page, page_size, limit, concurrency };
+            let calls = Arc::new(Mutex::new(0));
+            let fetch = endless(total, 300, calls.clone());
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .map_err(|error| proptest::test_runner::TestCaseError::fail(error.to_string()))?;
+            let results: Vec<Result<i64, Error>> =
+                runtime.block_on(items(pages(fetch, |id| Some(*id), paging)).collect());
+
+            match paging.validate() {
+                Err(_) => {
+                    proptest::prop_assert_eq!(results.len(), 1);
+                    let refused = matches!(results[0], Err(Error::InvalidInput { .. }));
+                    proptest::prop_assert!(refused, "{:?}", results);
+                    proptest::prop_assert_eq!(calls.lock().map(|c| *c).unwrap_or_default(), 0);
+                }
+                Ok(()) => {
+                    let ids: Vec<i64> = results.into_iter().collect::<Result<_, _>>()
+                        .map_err(|error| proptest::test_runner::TestCaseError::fail(error.to_string()))?;
+                    proptest::prop_assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{:?}", ids);
+                    proptest::prop_assert!(ids.len() as u64 <= limit.unwrap_or(u64::MAX));
+                    proptest::prop_assert!(ids.len() <= 300);
+                }
+            }
+        }
     }
 
     #[test]

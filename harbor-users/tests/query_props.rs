@@ -2,7 +2,9 @@
 //! the URL the HTTP layer builds, Harbor's two decodings of `q`, and a port of Harbor's `q` parser
 //! (`src/lib/q/builder.go`), written apart from the crate's own parser.
 
-use harbor_users::query::{Field, Key, Operator, Query, QueryError, Sort, Term, Timestamp, Value};
+use harbor_users::query::{
+    Field, Key, Operator, Order, Query, QueryError, Sort, Term, Timestamp, Value,
+};
 use percent_encoding::percent_decode_str;
 use proptest::collection::vec;
 use proptest::option;
@@ -433,5 +435,63 @@ proptest! {
     fn every_timestamp_renders_to_text_that_parses_back(time in timestamp()) {
         prop_assert_eq!(time.to_string().parse::<Timestamp>(), Ok(time));
         prop_assert!(looks_like_go_time(&time.to_string()));
+    }
+}
+
+/// How Harbor reads `sort`: decoded once with the rest of the query string,
+/// split at commas, and a leading `-` for descending.
+fn harbor_read_sort(query_string: &str) -> Vec<(String, bool)> {
+    let sort = url::form_urlencoded::parse(query_string.as_bytes())
+        .find(|(key, _)| key == "sort")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    if sort.is_empty() {
+        return Vec::new();
+    }
+    sort.split(',')
+        .map(|key| match key.strip_prefix('-') {
+            Some(name) => (name.to_owned(), true),
+            None => (key.to_owned(), false),
+        })
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn every_built_sort_parses_back_and_reaches_harbor_as_its_keys(
+        keys in vec((field(), any::<bool>()), 0..5),
+    ) {
+        let mut sort = Sort::new();
+        let mut accepted = Vec::new();
+        for (field, descending) in keys {
+            let order = if descending { Order::Descending } else { Order::Ascending };
+            match sort.clone().then(field.clone(), order) {
+                Ok(longer) => {
+                    sort = longer;
+                    accepted.push((field.as_str().to_owned(), descending));
+                }
+                Err(error) => assert_names_its_problem(&error),
+            }
+        }
+
+        prop_assert_eq!(sort.to_string().parse::<Sort>(), Ok(sort.clone()));
+        let sent = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("sort", &sort.to_query_param())
+            .finish();
+        prop_assert_eq!(harbor_read_sort(&sent), accepted);
+    }
+
+    #[test]
+    fn a_sort_key_with_a_comma_or_a_leading_dash_is_refused_naming_it(
+        before in "[a-z_]{0,6}",
+        after in "[a-z_]{0,6}",
+        dash in any::<bool>(),
+    ) {
+        let name = if dash { format!("-{before}{after}") } else { format!("{before},{after}") };
+        let error = Sort::new().asc(name.as_str()).err();
+        prop_assert!(error.is_some(), "`{}` was accepted", name);
+        if let Some(error) = error {
+            assert_names_its_problem(&error);
+        }
     }
 }
