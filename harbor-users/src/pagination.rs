@@ -654,6 +654,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn items_of_the_previous_page_are_dropped_whatever_their_order() {
+        // Page 2 repeats ids 7 and 3 of page 1, in another order and among
+        // new ones, as a listing sorted by name can.
+        let fetch: FetchPage<i64> = Arc::new(|page, page_size| {
+            let items = match page {
+                1 => vec![9, 3, 7, 1],
+                2 => vec![7, 12, 3, 10],
+                _ => vec![20],
+            };
+            Box::pin(async move {
+                Ok(Page {
+                    items,
+                    total: Some(9),
+                    page,
+                    page_size,
+                })
+            })
+        });
+        let all: Vec<i64> = items(pages(fetch, |id| Some(*id), Paging::new().page_size(4)))
+            .try_collect()
+            .await
+            .expect("listing");
+        assert_eq!(all, [9, 3, 7, 1, 12, 10, 20]);
+    }
+
+    #[tokio::test]
     async fn items_repeated_by_a_shift_are_yielded_once() {
         let listing = Listing::new(30);
         let fetch = listing.fetcher();

@@ -607,7 +607,8 @@ async fn read_reply(
 ) -> Result<RawReply, ReadError<Error>> {
     let status = response.status();
     let request = request.with_request_id(header_text(response.headers(), &REQUEST_ID));
-    let headers = response.headers().clone();
+    // The body's length comes from its framing, not from these headers.
+    let headers = std::mem::take(response.headers_mut());
 
     let limit = if status.is_success() {
         max_body_size
@@ -626,7 +627,8 @@ async fn read_reply(
         return Err(too_large());
     }
 
-    let mut body = BytesMut::new();
+    let capacity = usize::try_from(announced).unwrap_or(usize::MAX).min(limit);
+    let mut body = Collected::Empty;
     let mut truncated = false;
     while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
         if body.len() + chunk.len() > limit {
@@ -634,20 +636,64 @@ async fn read_reply(
                 return Err(too_large());
             }
             let room = limit - body.len();
-            body.extend_from_slice(chunk.get(..room).unwrap_or_default());
+            body.push(chunk.slice(..room.min(chunk.len())), capacity);
             truncated = true;
             break;
         }
-        body.extend_from_slice(&chunk);
+        body.push(chunk, capacity);
     }
 
     Ok(RawReply {
         status,
         headers,
-        body: body.freeze(),
+        body: body.into_bytes(),
         truncated,
         request,
     })
+}
+
+/// A body read chunk by chunk. Most bodies come in one chunk, which is kept
+/// as it is; the second chunk of a body copies both into one buffer, sized
+/// for the whole body when its length was announced.
+enum Collected {
+    Empty,
+    One(Bytes),
+    Many(BytesMut),
+}
+
+impl Collected {
+    fn len(&self) -> usize {
+        match self {
+            Self::Empty => 0,
+            Self::One(bytes) => bytes.len(),
+            Self::Many(bytes) => bytes.len(),
+        }
+    }
+
+    /// Appends `chunk`; `capacity` is the expected size of the whole body.
+    fn push(&mut self, chunk: Bytes, capacity: usize) {
+        *self = match std::mem::replace(self, Self::Empty) {
+            Self::Empty => Self::One(chunk),
+            Self::One(first) => {
+                let mut all = BytesMut::with_capacity(capacity.max(first.len() + chunk.len()));
+                all.extend_from_slice(&first);
+                all.extend_from_slice(&chunk);
+                Self::Many(all)
+            }
+            Self::Many(mut all) => {
+                all.extend_from_slice(&chunk);
+                Self::Many(all)
+            }
+        };
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Self::Empty => Bytes::new(),
+            Self::One(bytes) => bytes,
+            Self::Many(bytes) => bytes.freeze(),
+        }
+    }
 }
 
 /// At most `limit` bytes of `body` as text: lossy UTF-8, cut at a character
@@ -730,6 +776,24 @@ impl crate::HarborClient {
 mod tests {
     use super::*;
     use crate::ErrorCode;
+
+    #[test]
+    fn a_body_in_one_chunk_is_kept_as_it_came_and_chunks_are_joined_in_order() {
+        let chunk = Bytes::from_static(br#"[{"user_id":3}]"#);
+        let mut one = Collected::Empty;
+        one.push(chunk.clone(), chunk.len());
+        assert_eq!(one.into_bytes().as_ptr(), chunk.as_ptr(), "no copy");
+
+        for capacity in [0, 15, 4096] {
+            let mut many = Collected::Empty;
+            for part in [&br#"[{"user"#[..], br#"_id":"#, b"3}]"] {
+                many.push(Bytes::copy_from_slice(part), capacity);
+            }
+            assert_eq!(many.len(), 15);
+            assert_eq!(&many.into_bytes()[..], br#"[{"user_id":3}]"#);
+        }
+        assert!(Collected::Empty.into_bytes().is_empty());
+    }
 
     #[test]
     fn snippet_cuts_at_a_character_boundary() {
