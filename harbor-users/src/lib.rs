@@ -89,6 +89,7 @@ mod error;
 mod pagination;
 pub mod query;
 mod retry;
+mod timestamp;
 mod transport;
 mod users;
 pub mod wire;

@@ -130,10 +130,10 @@ pub struct User {
     #[serde(default)]
     pub admin_role_in_auth: bool,
     /// When the account was created.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::option")]
     pub creation_time: Option<DateTime<Utc>>,
     /// When the account was last changed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::option")]
     pub update_time: Option<DateTime<Utc>>,
     /// The user's OIDC record, present only when Harbor authenticates with
     /// OIDC and the user was read by id or as the current user.
