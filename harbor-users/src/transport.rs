@@ -497,7 +497,14 @@ impl Reply {
     /// The body decoded as JSON; `expected` names the type for the error,
     /// such as `"a UserResp"` or `"a list of UserResp"`.
     pub(crate) fn json<T: DeserializeOwned>(&self, expected: &'static str) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|error| self.decode_error(expected, error))
+        // One UTF-8 check of the whole body costs far less than serde_json's
+        // check of each string and key when reading bytes. A body that fails
+        // it is read as bytes, for serde_json's error and its position.
+        let decoded = match std::str::from_utf8(&self.body) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(&self.body),
+        };
+        decoded.map_err(|error| self.decode_error(expected, error))
     }
 
     /// A header's value as text, trimmed; `None` when absent or not text.
@@ -862,6 +869,35 @@ mod tests {
         assert_eq!(
             url.and_then(Result::ok).as_deref(),
             Some("/harbor/api/v2.0/users/a%3Fb%23c")
+        );
+    }
+
+    #[test]
+    fn json_reads_text_and_reports_bad_utf8_as_serde_json_does() {
+        let reply = |body: &'static [u8]| Reply {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body),
+            request: RequestInfo::new(Method::GET, "/api/v2.0/users", None),
+        };
+        let names: Result<Vec<String>, Error> =
+            reply(b"[\"alice\",\"b\\u00f6b\",\"\xc3\xa9\"]").json("names");
+        assert_eq!(
+            names.ok(),
+            Some(vec!["alice".into(), "böb".into(), "é".into()])
+        );
+
+        let bad = b"[\"alice\",\"b\xffb\"]";
+        let expected = serde_json::from_slice::<Vec<String>>(bad)
+            .err()
+            .map(|error| error.to_string());
+        let error = reply(bad).json::<Vec<String>>("names").err();
+        assert!(matches!(error, Some(Error::Decode { .. })), "{error:?}");
+        let message = error.map(|error| error.to_string()).unwrap_or_default();
+        let expected = expected.unwrap_or_default();
+        assert!(
+            !expected.is_empty() && message.contains(&expected),
+            "{message}"
         );
     }
 
