@@ -78,7 +78,10 @@
 //!
 //! Failures are one [`Error`] type whose variants tell Harbor's refusals,
 //! proxies' error pages, unreadable responses, network failures and bad
-//! input apart, with helpers such as [`Error::is_not_found`].
+//! input apart, with helpers such as [`Error::is_not_found`]. The readers
+//! of what Harbor sends besides its JSON bodies (its error body, `Location`,
+//! `X-Total-Count`) are public in [`wire`], for callers of
+//! [`HarborClient::raw`] and for fuzzing.
 
 #![forbid(unsafe_code)]
 
