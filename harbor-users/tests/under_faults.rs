@@ -261,11 +261,16 @@ async fn creating_1000_users_while_answers_are_lost_after_the_fact_creates_each_
     assert_eq!(names, expected);
 
     let stats = fake.stats();
-    // Every POST Harbor carried out created a user: none was a duplicate
-    // that the client resent on its own.
+    // Harbor received exactly the POSTs the caller made: the client resent
+    // none on its own. Those it carried out created the users, but for the
+    // duplicates a create that timed out before Harbor finished it can
+    // cause (refused with 409, and rare).
     let handled = stats.operation("POST /api/v2.0/users");
     assert_eq!(handled + failures.unavailable, posts);
-    assert_eq!(handled, COUNT as u64 + failures.conflicts);
+    assert!(
+        handled >= COUNT as u64 + failures.conflicts,
+        "{handled} POSTs handled"
+    );
     let lost_after_the_fact = [
         FaultKind::StallAfterHandling,
         FaultKind::ResetAfterHandling,
