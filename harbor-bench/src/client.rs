@@ -174,7 +174,9 @@ pub struct Outcome {
 /// What a scenario counted.
 #[derive(Debug, Clone, Copy, Default)]
 struct Counts {
+    /// Users listed, or lookups that found the user.
     users: u64,
+    /// Requests made, where the mode sees each one.
     requests: Option<u64>,
 }
 
@@ -189,6 +191,8 @@ pub fn run(args: &ClientArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sets up the mode's client, then runs the scenario between two readings of the
+/// process's CPU time and memory.
 async fn measure_scenario(args: &ClientArgs) -> anyhow::Result<Outcome> {
     ensure!(
         (1..=100).contains(&args.page_size),
@@ -230,6 +234,7 @@ struct Callers {
 }
 
 impl Callers {
+    /// Builds all three, sending the fake's admin credentials.
     fn new(args: &ClientArgs) -> anyhow::Result<Self> {
         harbor_openapi::install_crypto_provider();
         let password = harbor_fake::DEFAULT_ADMIN_PASSWORD;
@@ -256,6 +261,7 @@ impl Callers {
     }
 }
 
+/// Lists every user in `args.mode`, keeping them when the scenario is `collect`.
 async fn list(callers: &Callers, api_url: &str, args: &ClientArgs) -> anyhow::Result<Counts> {
     let keep = args.scenario == Scenario::Collect;
     match args.mode {
@@ -290,10 +296,13 @@ async fn list(callers: &Callers, api_url: &str, args: &ClientArgs) -> anyhow::Re
 
 /// One page as the floor sees it: the body, unread by anything else, and the total.
 struct FloorPage {
+    /// The body, or the error that cut it short.
     body: reqwest::Result<Bytes>,
+    /// `X-Total-Count`, when readable.
     total: Option<u64>,
 }
 
+/// Fetches one page with plain `reqwest`.
 async fn floor_page(
     http: &reqwest::Client,
     api_url: &str,
@@ -314,6 +323,8 @@ async fn floor_page(
     Ok(FloorPage { body, total })
 }
 
+/// The floor: page 1 for the total, then the other pages, `concurrency` at a time and
+/// in order, counting users by the `{` of each object.
 async fn floor_list(
     callers: &Callers,
     api_url: &str,
@@ -357,6 +368,7 @@ async fn floor_list(
     })
 }
 
+/// The generated client, one page after the other, decoding each page.
 async fn raw_list(callers: &Callers, args: &ClientArgs, keep: bool) -> anyhow::Result<Counts> {
     let page_size = args.page_size;
     let mut kept = Vec::new();
@@ -405,10 +417,13 @@ async fn raw_list(callers: &Callers, args: &ClientArgs, keep: bool) -> anyhow::R
 /// A search hit, decoded by the floor only as far as finding the id needs.
 #[derive(Deserialize)]
 struct Hit {
+    /// The user's id.
     user_id: i64,
+    /// The login name.
     username: String,
 }
 
+/// Looks `args.username` up `args.lookups` times, one after the other.
 async fn lookup(callers: &Callers, api_url: &str, args: &ClientArgs) -> anyhow::Result<Counts> {
     let name = args.username.as_str();
     let mut found = 0;
@@ -532,6 +547,7 @@ fn basic_authorization(user: &str, password: &str) -> String {
     format!("Basic {credentials}")
 }
 
+/// A duration in milliseconds, with fractions.
 fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail, ensure};
 
-use crate::process;
+use crate::{measure, process};
 
 /// The spec file whose edit makes progenitor run again.
 const SPEC: &str = "spec/harbor-api-v2.0.json";
@@ -27,17 +27,26 @@ const SOURCE: &str = "harbor-users/src/lib.rs";
 /// The longest one build may take before it is killed.
 const BUILD_DEADLINE: Duration = Duration::from_secs(30 * 60);
 
-/// How long the builds took.
+/// How long one build took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Build {
+    /// Wall time.
+    pub wall: Duration,
+    /// CPU time of cargo and every compiler it ran, user and system.
+    pub cpu: Duration,
+}
+
+/// How long the builds took, one of each kind per round.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildFigures {
     /// From an empty target folder.
-    pub cold: Duration,
+    pub cold: Vec<Build>,
     /// With nothing changed.
-    pub noop: Vec<Duration>,
+    pub noop: Vec<Build>,
     /// After changing one line of the spec.
-    pub spec_edit: Vec<Duration>,
+    pub spec_edit: Vec<Build>,
     /// After changing one line of `harbor-users`.
-    pub source_edit: Vec<Duration>,
+    pub source_edit: Vec<Build>,
     /// The number of files copied.
     pub files: usize,
     /// `cargo --version`.
@@ -46,10 +55,12 @@ pub struct BuildFigures {
 
 /// A folder under the system's temporary folder, removed with everything in it on drop.
 struct TempDir {
+    /// The folder.
     path: PathBuf,
 }
 
 impl TempDir {
+    /// Creates `<temp>/<prefix>-<pid>-<nanoseconds>`.
     fn new(prefix: &str) -> anyhow::Result<Self> {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -66,48 +77,52 @@ impl Drop for TempDir {
     }
 }
 
-/// Builds a copy of `repo` cold once, then `rebuilds` times after each kind of edit.
-pub fn measure(repo: &Path, rebuilds: usize) -> anyhow::Result<BuildFigures> {
-    ensure!(rebuilds >= 1, "--runs must be at least 1");
+/// Builds a copy of `repo` `rounds` times: cold, then again with nothing changed, after a
+/// one-line spec edit and after a one-line edit of `harbor-users`.
+pub fn measure(repo: &Path, rounds: usize) -> anyhow::Result<BuildFigures> {
+    ensure!(rounds >= 1, "--runs must be at least 1");
     let temp = TempDir::new("harbor-bench-build")?;
     let workspace = temp.path.join("workspace");
     let target = temp.path.join("target");
     let files = copy_tracked(repo, &workspace)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let cargo_version = cargo_version(&cargo)?;
-    eprintln!(
-        "copied {files} tracked files to {}; building cold",
-        workspace.display()
-    );
+    eprintln!("copied {files} tracked files to {}", workspace.display());
 
-    let build = |what: &str| -> anyhow::Result<Duration> {
+    let build = |what: &str| -> anyhow::Result<Build> {
         let took = timed_build(&cargo, &workspace, &target)?;
-        eprintln!("  {what}: {:.1} s", took.as_secs_f64());
+        eprintln!(
+            "  {what}: {:.1} s wall, {:.1} s CPU",
+            took.wall.as_secs_f64(),
+            took.cpu.as_secs_f64()
+        );
         Ok(took)
     };
-    let cold = build("cold")?;
-    let mut noop = Vec::new();
-    let mut spec_edit = Vec::new();
-    let mut source_edit = Vec::new();
-    for round in 1..=rebuilds {
-        noop.push(build("nothing changed")?);
+    let mut figures = BuildFigures {
+        cold: Vec::new(),
+        noop: Vec::new(),
+        spec_edit: Vec::new(),
+        source_edit: Vec::new(),
+        files,
+        cargo_version,
+    };
+    for round in 1..=rounds {
+        if target.exists() {
+            std::fs::remove_dir_all(&target)
+                .with_context(|| format!("emptying {}", target.display()))?;
+        }
+        figures.cold.push(build("cold")?);
+        figures.noop.push(build("nothing changed")?);
         edit_line(
             &workspace.join(SPEC),
             SPEC_LINE,
             &format!("    \"version\": \"2.0.{round}\""),
         )?;
-        spec_edit.push(build("spec edited")?);
+        figures.spec_edit.push(build("spec edited")?);
         edit_source(&workspace.join(SOURCE), round)?;
-        source_edit.push(build("harbor-users edited")?);
+        figures.source_edit.push(build("harbor-users edited")?);
     }
-    Ok(BuildFigures {
-        cold,
-        noop,
-        spec_edit,
-        source_edit,
-        files,
-        cargo_version,
-    })
+    Ok(figures)
 }
 
 /// Copies the files git tracks in `repo`, as they are in the work tree, to `destination`.
@@ -144,6 +159,7 @@ fn copy_tracked(repo: &Path, destination: &Path) -> anyhow::Result<usize> {
     Ok(copied)
 }
 
+/// What `cargo --version` prints.
 fn cargo_version(cargo: &std::ffi::OsStr) -> anyhow::Result<String> {
     let output = Command::new(cargo)
         .arg("--version")
@@ -153,11 +169,7 @@ fn cargo_version(cargo: &std::ffi::OsStr) -> anyhow::Result<String> {
 }
 
 /// `cargo build --offline -p harbor-users` in `workspace`, timed.
-fn timed_build(
-    cargo: &std::ffi::OsStr,
-    workspace: &Path,
-    target: &Path,
-) -> anyhow::Result<Duration> {
+fn timed_build(cargo: &std::ffi::OsStr, workspace: &Path, target: &Path) -> anyhow::Result<Build> {
     let mut command = Command::new(cargo);
     command
         .args(["build", "--offline", "--quiet", "-p", "harbor-users"])
@@ -173,9 +185,11 @@ fn timed_build(
     }
     command.env("CARGO_TARGET_DIR", target);
 
+    let cpu_before = measure::children_cpu_time()?;
     let started = Instant::now();
     let finished = process::run_to_end(command, BUILD_DEADLINE)?;
-    let took = started.elapsed();
+    let wall = started.elapsed();
+    let cpu = measure::children_cpu_time()?.saturating_sub(cpu_before);
     if !finished.status.success() {
         let tail: Vec<&str> = finished.stderr.lines().rev().take(30).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
@@ -186,7 +200,7 @@ fn timed_build(
             tail.join("\n")
         );
     }
-    Ok(took)
+    Ok(Build { wall, cpu })
 }
 
 /// Replaces the one line of `path` that is exactly `old` (or a previous replacement of it,

@@ -12,8 +12,11 @@ use harbor_fake::{FakeHarbor, Faults, NewUser};
 use serde::{Deserialize, Serialize};
 
 /// The operation keys of the fake's counters that the benchmark reads.
+/// Listing.
 const LIST_USERS: &str = "GET /api/v2.0/users";
+/// Searching by username.
 const SEARCH_USERS: &str = "GET /api/v2.0/users/search";
+/// Reading one user by id.
 const GET_USER: &str = "GET /api/v2.0/users/{user_id}";
 
 /// Options of the `fake` subcommand.
@@ -62,6 +65,7 @@ pub fn serve(args: &FakeArgs) -> anyhow::Result<()> {
     runtime.block_on(serve_async(args))
 }
 
+/// Starts and seeds the fake, prints its URL, and answers commands until stdin closes.
 async fn serve_async(args: &FakeArgs) -> anyhow::Result<()> {
     let faults = Faults::none().latency(Duration::from_millis(args.latency_ms));
     let fake = FakeHarbor::builder()
@@ -105,6 +109,7 @@ async fn serve_async(args: &FakeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Adds the users `args` asks for.
 fn seed(fake: &FakeHarbor, args: &FakeArgs) -> anyhow::Result<()> {
     match args.population {
         Population::Numbered => {
@@ -122,6 +127,7 @@ fn seed(fake: &FakeHarbor, args: &FakeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The counters the benchmark reads.
 fn stats_of(fake: &FakeHarbor) -> FakeStats {
     let stats = fake.stats();
     FakeStats {

@@ -13,8 +13,8 @@
 //! the ratios between modes of one run are.
 //!
 //! ```text
-//! cargo run --release -p harbor-bench -- run                 # about 3 minutes
-//! cargo run --release -p harbor-bench -- run --build         # builds; several minutes
+//! cargo run --release -p harbor-bench -- run                 # about 2 minutes
+//! cargo run --release -p harbor-bench -- run --build         # 3 cold builds; about 5 minutes
 //! cargo run --release -p harbor-bench -- run --smoke         # seconds; sizes too small to judge
 //! cargo run --release -p harbor-bench -- run --update BENCHMARKS.md
 //! ```
@@ -40,6 +40,7 @@ use clap::{Parser, Subcommand};
 #[command(version, about)]
 struct Cli {
     #[command(subcommand)]
+    /// The subcommand.
     command: Command,
 }
 

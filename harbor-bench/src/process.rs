@@ -19,6 +19,7 @@ const FAKE_ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 /// A child process that is killed and reaped when this handle drops.
 #[derive(Debug)]
 struct Guarded {
+    /// The process.
     child: Child,
 }
 
@@ -35,8 +36,11 @@ impl Drop for Guarded {
 pub struct Fake {
     /// Declared before `process` so that stdin closes first, which alone stops the fake.
     stdin: ChildStdin,
+    /// The fake's stdout, line by line, read on a thread of its own.
     lines: Receiver<String>,
+    /// The process, killed on drop.
     process: Guarded,
+    /// The URL the fake printed first.
     url: String,
 }
 
@@ -99,6 +103,7 @@ impl Fake {
             .with_context(|| format!("the fake answered {answer:?} to `stats`"))
     }
 
+    /// Sends `command` and waits for its one-line answer.
     fn command(&mut self, command: &str) -> anyhow::Result<String> {
         writeln!(self.stdin, "{command}")
             .and_then(|()| self.stdin.flush())
@@ -107,6 +112,7 @@ impl Fake {
             .with_context(|| format!("waiting for the fake's answer to `{command}`"))
     }
 
+    /// The next line the fake prints, within [`FAKE_ANSWER_TIMEOUT`].
     fn next_line(&mut self) -> anyhow::Result<String> {
         match self.lines.recv_timeout(FAKE_ANSWER_TIMEOUT) {
             Ok(line) => Ok(line),
@@ -198,6 +204,7 @@ pub fn run_to_end(mut command: Command, deadline: Duration) -> anyhow::Result<Fi
     })
 }
 
+/// Everything `source` gives until its end, as text.
 fn read_all(mut source: impl Read) -> String {
     let mut bytes = Vec::new();
     let _ = source.read_to_end(&mut bytes);

@@ -155,10 +155,15 @@ pub struct Results {
 
 /// One group: the fake it needs and the cases run against it.
 struct Group {
+    /// What the group measures.
     kind: GroupKind,
+    /// The users the fake holds.
     fake_users: usize,
+    /// How they are named.
     population: Population,
+    /// Latency the fake adds to every request.
     latency_ms: u64,
+    /// The modes and scenarios run against the fake, in each round.
     cases: Vec<(Mode, Scenario)>,
 }
 
@@ -281,6 +286,7 @@ fn groups(sizes: &Sizes) -> Vec<Group> {
     ]
 }
 
+/// Starts the group's fake and runs every case in every round against it.
 fn run_group(exe: &Path, group: &Group, sizes: &Sizes) -> anyhow::Result<Vec<Record>> {
     let population = match group.population {
         Population::Numbered => "numbered",
@@ -339,6 +345,7 @@ fn run_group(exe: &Path, group: &Group, sizes: &Sizes) -> anyhow::Result<Vec<Rec
     Ok(records)
 }
 
+/// The arguments of `harbor-bench client` for `case`.
 fn client_args(fake: &Fake, case: &Case, sizes: &Sizes) -> Vec<OsString> {
     let scenario = match case.scenario {
         Scenario::List => "list",
