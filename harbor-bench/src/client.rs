@@ -234,7 +234,8 @@ struct Callers {
 }
 
 impl Callers {
-    /// Builds all three, sending the fake's admin credentials.
+    /// Builds all three, sending the fake's admin credentials. Every mode builds all
+    /// three, so that every client process starts from the same memory.
     fn new(args: &ClientArgs) -> anyhow::Result<Self> {
         harbor_openapi::install_crypto_provider();
         let password = harbor_fake::DEFAULT_ADMIN_PASSWORD;

@@ -256,7 +256,17 @@ mod tests {
     fn the_spec_line_is_replaced_once_and_can_be_replaced_again() -> anyhow::Result<()> {
         let temp = TempDir::new("harbor-bench-test")?;
         let path = temp.path.join("spec.json");
-        let original = "{\n  \"info\": {\n    \"title\": \"Harbor API\",\n    \"version\": \"2.0\"\n  },\n  \"x\": {\n      \"version\": {\n  }\n}\n";
+        let original = concat!(
+            "{\n",
+            "  \"info\": {\n",
+            "    \"title\": \"Harbor API\",\n",
+            "    \"version\": \"2.0\"\n",
+            "  },\n",
+            "  \"x\": {\n",
+            "      \"version\": {\n",
+            "  }\n",
+            "}\n",
+        );
         std::fs::write(&path, original)?;
 
         edit_line(&path, SPEC_LINE, "    \"version\": \"2.0.1\"")?;

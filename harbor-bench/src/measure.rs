@@ -117,8 +117,7 @@ mod tests {
     }
 
     #[test]
-    fn children_cpu_adds_their_user_and_system_ticks_after_a_name_with_spaces() -> anyhow::Result<()>
-    {
+    fn children_cpu_adds_user_and_system_ticks_after_a_name_with_spaces() -> anyhow::Result<()> {
         let stat = "4242 (harbor bench) S 1 2 3 4 5 6 7 8 9 10 150 25 1200 345 20 0 1 0";
         assert_eq!(children_cpu_from_stat(stat)?, Duration::from_millis(15_450));
         assert!(children_cpu_from_stat("4242 (x) S 1 2").is_err());
