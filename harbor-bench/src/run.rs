@@ -35,7 +35,8 @@ pub struct RunArgs {
     /// one-line edits, in a copy of the tracked sources (takes minutes).
     #[arg(long, conflicts_with = "smoke")]
     pub build: bool,
-    /// Rounds per scenario (default 5, 1 with `--smoke`; builds: 3 rebuilds per edit).
+    /// Rounds per scenario (default 5, 1 with `--smoke`; with `--build` 3, each a cold
+    /// build and the rebuilds after it).
     #[arg(long)]
     pub runs: Option<usize>,
     /// Only these groups (comma-separated).
