@@ -301,7 +301,7 @@ pub(crate) fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<
 
 #[cfg(test)]
 mod tests {
-    use rand::{SeedableRng, rngs::StdRng};
+    use rand::{SeedableRng, rngs::SmallRng};
 
     use super::*;
 
@@ -410,7 +410,7 @@ mod tests {
     #[test]
     fn full_jitter_stays_within_the_ceiling_and_is_reproducible_with_a_seed() {
         let draw = |seed| {
-            let mut rng = StdRng::seed_from_u64(seed);
+            let mut rng = SmallRng::seed_from_u64(seed);
             (0..50)
                 .map(|_| full_jitter(400 * MS, &mut rng))
                 .collect::<Vec<_>>()
@@ -421,7 +421,7 @@ mod tests {
         assert!(pauses.iter().any(|pause| *pause > 200 * MS));
         assert_eq!(pauses, draw(7));
         assert_eq!(
-            full_jitter(Duration::ZERO, &mut StdRng::seed_from_u64(1)),
+            full_jitter(Duration::ZERO, &mut SmallRng::seed_from_u64(1)),
             Duration::ZERO
         );
     }

@@ -32,6 +32,7 @@ use std::{
 
 use bytes::{Bytes, BytesMut};
 use harbor_openapi::{BoxFuture, request_id};
+use rand::SeedableRng as _;
 use reqwest::{
     Method, Request, Response, StatusCode,
     header::{self, HeaderMap, HeaderName, HeaderValue},
@@ -243,7 +244,9 @@ impl Pipeline {
         let decision = self
             .retry
             .decide(call.method, failure, attempts, elapsed, |ceiling| {
-                retry::full_jitter(ceiling, &mut rand::rng())
+                // Jitter spreads retries apart; it needs no cryptographic
+                // generator, and one seeded per retry keeps no state.
+                retry::full_jitter(ceiling, &mut rand::rngs::SmallRng::from_os_rng())
             });
         match decision {
             Decision::Retry(pause) => {
