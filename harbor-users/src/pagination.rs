@@ -37,7 +37,6 @@
 //!   listing.
 
 use std::{
-    fmt,
     pin::Pin,
     sync::Arc,
     task::{Context, Poll, ready},
@@ -510,12 +509,6 @@ pub(crate) async fn collect<T>(
     stream: impl Stream<Item = Result<T, Error>>,
 ) -> Result<Vec<T>, Error> {
     futures::TryStreamExt::try_collect(stream).await
-}
-
-impl fmt::Display for Request {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "page {} of size {}", self.page, self.page_size)
-    }
 }
 
 #[cfg(test)]
