@@ -61,6 +61,14 @@ impl From<&str> for Secret {
     }
 }
 
+/// Harbor returns CLI secrets in plain text (`oidc_user_meta.secret`); they
+/// are wrapped as they are read.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Self)
+    }
+}
+
 /// How the client authenticates to Harbor.
 ///
 /// Harbor's API takes HTTP Basic authentication for both users and robot

@@ -320,13 +320,6 @@ pub struct Permission {
     pub action: String,
 }
 
-/// Harbor returns CLI secrets in plain text; they are wrapped on arrival.
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Secret::new)
-    }
-}
-
 #[derive(Serialize)]
 struct CreateBody<'a> {
     username: &'a str,
